@@ -1,0 +1,5 @@
+"""kpiboard: brands' KPIs on China's social platforms."""
+
+from .celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -135,6 +135,9 @@ class Brand(TenantModel):
     is_competitor = models.BooleanField(
         _("competitor"), default=False, help_text=_("A competitor's brand, tracked for benchmarks.")
     )
+    # Bumped in the same transaction as every change to the brand's facts: cached KPI answers carry it in
+    # their key, so a committed import is visible at once.
+    data_version = models.BigIntegerField(default=0, editable=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="uniq_brand_org_slug")]

@@ -1,0 +1,197 @@
+"""From snapshots to period facts, and from facts to the daily rollup.
+
+Per-post exports are cumulative: each is what a post had received up to the moment of collection
+(DOMAIN.md §5). A post's growth on a day is therefore the difference between its last snapshot of that day
+and its last snapshot before that day. Files arrive in any order, so the facts of a post are always rebuilt
+from all its snapshots, never patched: a June file loaded before the May file gives the same facts as the
+other way round.
+
+Rules (documented here because every number depends on them):
+- Days are Beijing-time days (settings.TIME_ZONE) of the collection time.
+- The first snapshot counts from zero at publication: its whole value is that collection day's growth, and
+  ``interval_start`` is the publication time (or None when unknown).
+- A metric's value on a day is its last value reported that day; the day's growth is that minus its last
+  value reported on an earlier day (zero when none did). A metric no snapshot of the day reports gives no
+  fact value that day (NULL, never zero), and its next report is measured from its last known value.
+- A counter that goes down (a platform correction, deleted comments) is kept as a negative delta and the
+  fact is flagged ``decreased``; it is never hidden or clamped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from itertools import groupby
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F
+
+from accounts.models import Brand
+from metrics.catalog import COLUMN_METRICS
+from metrics.choices import FactSource
+from metrics.models import DailyRollup, Post, PostCategory, PostDailyFact, PostSnapshot
+
+REBUILD_CHUNK = 2_000  # posts per pass: bounds memory (snapshots of 2,000 posts) and the IN-list size
+
+
+def _local_day(moment: datetime, tz: ZoneInfo) -> date:
+    return moment.astimezone(tz).date()
+
+
+def deltas_from_snapshots(snapshots: list[dict], published_at: datetime | None, tz: ZoneInfo) -> list[dict]:
+    """The daily facts of one post from its snapshots (dicts with ``collected_at`` and metric keys).
+
+    Pure function: the rules are in the module docstring. Returns one dict per collection day with ``day``,
+    ``interval_start``, ``decreased`` and one value per column metric.
+    """
+    ordered = sorted(snapshots, key=lambda s: s["collected_at"])
+    facts = []
+    carried: dict[str, float] = {}  # each metric's last known value before the current day
+    previous_time = published_at
+    for day, group in groupby(ordered, key=lambda s: _local_day(s["collected_at"], tz)):
+        group = list(group)
+        latest: dict[str, float] = {}  # each metric's last value reported on this day
+        for snap in group:
+            latest.update({key: snap[key] for key in COLUMN_METRICS if snap.get(key) is not None})
+        fact = {"day": day, "interval_start": previous_time, "decreased": False}
+        for key in COLUMN_METRICS:
+            if key not in latest:
+                fact[key] = None
+                continue
+            delta = latest[key] - carried.get(key, 0.0)
+            fact[key] = delta
+            fact["decreased"] = fact["decreased"] or delta < 0
+        carried.update(latest)
+        previous_time = group[-1]["collected_at"]
+        facts.append(fact)
+    return facts
+
+
+def post_facts_rebuild(organization_id: int, post_ids: Iterable[int]) -> int:
+    """Recompute the snapshot-delta facts of ``post_ids`` from all their snapshots; returns facts written.
+
+    Must run inside the import's transaction (the caller's ``atomic``); daily-report facts are left alone.
+    """
+    tz = ZoneInfo(settings.TIME_ZONE)
+    post_ids = sorted(set(post_ids))
+    written = 0
+    for start in range(0, len(post_ids), REBUILD_CHUNK):
+        chunk = post_ids[start : start + REBUILD_CHUNK]
+        posts = {
+            p["id"]: p
+            for p in Post.objects.filter(organization_id=organization_id, id__in=chunk).values(
+                "id", "brand_id", "account_id", "platform", "media_type", "paid_kind", "traffic",
+                "content_format", "campaign_id", "published_at",
+            )
+        }
+        snapshots = (
+            PostSnapshot.objects.filter(organization_id=organization_id, post_id__in=chunk)
+            .order_by("post_id", "collected_at")
+            .values("post_id", "collected_at", *COLUMN_METRICS)
+        )
+        PostDailyFact.objects.filter(
+            organization_id=organization_id, post_id__in=chunk, source=FactSource.DELTA
+        ).delete()
+        rows = []
+        for post_id, group in groupby(snapshots.iterator(chunk_size=5_000), key=lambda s: s["post_id"]):
+            post = posts[post_id]
+            for fact in deltas_from_snapshots(list(group), post["published_at"], tz):
+                rows.append(
+                    PostDailyFact(
+                        organization_id=organization_id, post_id=post_id, brand_id=post["brand_id"],
+                        account_id=post["account_id"], platform=post["platform"], media_type=post["media_type"],
+                        paid_kind=post["paid_kind"], traffic=post["traffic"],
+                        content_format=post["content_format"], campaign_id=post["campaign_id"],
+                        source=FactSource.DELTA, **fact,
+                    )
+                )
+        PostDailyFact.objects.bulk_create(rows, batch_size=2_000)
+        written += len(rows)
+    return written
+
+
+def post_dimensions_sync(organization_id: int, post_ids: Iterable[int]) -> None:
+    """Copy the posts' current dimensions (media type, format, campaign…) onto their facts."""
+    for post in Post.objects.filter(organization_id=organization_id, id__in=list(post_ids)).values(
+        "id", "account_id", "media_type", "paid_kind", "traffic", "content_format", "campaign_id"
+    ):
+        PostDailyFact.objects.filter(organization_id=organization_id, post_id=post["id"]).update(
+            account_id=post["account_id"], media_type=post["media_type"], paid_kind=post["paid_kind"],
+            traffic=post["traffic"], content_format=post["content_format"], campaign_id=post["campaign_id"],
+        )
+
+
+_DIMS = ("brand_id", "account_id", "platform", "media_type", "paid_kind", "traffic", "content_format", "campaign_id")
+
+
+def rollup_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: date | None = None,
+                   day_to: date | None = None) -> None:
+    """Rebuild the daily rollup of ``brand_ids`` over [day_from, day_to] (all days when None) from the facts.
+
+    One INSERT … SELECT for all posts (category NULL) and one per tagged category: the database does the
+    summing, the same SQL on SQLite and PostgreSQL.
+    """
+    brand_ids = list(brand_ids)
+    if not brand_ids:
+        return
+    rollup = DailyRollup._meta.db_table
+    fact = PostDailyFact._meta.db_table
+    tagging = PostCategory._meta.db_table
+    qn = connection.ops.quote_name
+    deleted = DailyRollup.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
+    where = [f"f.{qn('organization_id')} = %s", f"f.{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})"]
+    params: list = [organization_id, *brand_ids]
+    if day_from is not None:
+        deleted = deleted.filter(day__gte=day_from)
+        where.append(f"f.{qn('day')} >= %s")
+        params.append(day_from)
+    if day_to is not None:
+        deleted = deleted.filter(day__lte=day_to)
+        where.append(f"f.{qn('day')} <= %s")
+        params.append(day_to)
+    deleted.delete()
+
+    dims = ", ".join(qn(d) for d in _DIMS)
+    fdims = ", ".join(f"f.{qn(d)}" for d in _DIMS)
+    metrics = ", ".join(qn(m) for m in COLUMN_METRICS)
+    sums = ", ".join(f"SUM(f.{qn(m)})" for m in COLUMN_METRICS)
+    now = "CURRENT_TIMESTAMP"
+    columns = f"{qn('organization_id')}, {dims}, {qn('category_id')}, {qn('day')}, {qn('posts')}, {metrics}, " \
+              f"{qn('created_at')}, {qn('updated_at')}"
+    where_sql = " AND ".join(where)
+    all_posts = (
+        f"INSERT INTO {qn(rollup)} ({columns}) "
+        f"SELECT f.{qn('organization_id')}, {fdims}, NULL, f.{qn('day')}, COUNT(*), {sums}, {now}, {now} "
+        f"FROM {qn(fact)} f WHERE {where_sql} "
+        f"GROUP BY f.{qn('organization_id')}, {fdims}, f.{qn('day')}"
+    )
+    per_category = (
+        f"INSERT INTO {qn(rollup)} ({columns}) "
+        f"SELECT f.{qn('organization_id')}, {fdims}, t.{qn('category_id')}, f.{qn('day')}, COUNT(*), {sums}, "
+        f"{now}, {now} FROM {qn(fact)} f JOIN {qn(tagging)} t ON t.{qn('post_id')} = f.{qn('post_id')} "
+        f"AND t.{qn('organization_id')} = f.{qn('organization_id')} WHERE {where_sql} "
+        f"GROUP BY f.{qn('organization_id')}, {fdims}, t.{qn('category_id')}, f.{qn('day')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(all_posts, params)
+        cursor.execute(per_category, params)
+
+
+def brand_data_changed(organization_id: int, brand_ids: Iterable[int]) -> None:
+    """Bump the brands' data version (in the caller's transaction) so cached KPI answers are not reused."""
+    Brand.objects.filter(organization_id=organization_id, id__in=list(brand_ids)).update(
+        data_version=F("data_version") + 1
+    )
+
+
+@transaction.atomic
+def posts_refresh(organization_id: int, post_ids: Iterable[int]) -> None:
+    """After snapshots or a post's dimensions changed: facts, rollup and data version, in one transaction."""
+    post_ids = list(post_ids)
+    post_dimensions_sync(organization_id, post_ids)
+    post_facts_rebuild(organization_id, post_ids)
+    brands = set(Post.objects.filter(organization_id=organization_id, id__in=post_ids).values_list("brand_id", flat=True))
+    rollup_rebuild(organization_id, brands)
+    brand_data_changed(organization_id, brands)

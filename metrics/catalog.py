@@ -249,6 +249,11 @@ _BASE: list[Metric] = [
            (S.CONSIDERATION,), A.REPORTED, platforms=(P.BILIBILI,)),
     Metric("search_rank", "Average search position", "排序位置", Unit.RATIO, F.IMPRESSION, (S.AWARENESS,),
            A.REPORTED, platforms=(P.WECHAT_OA,), higher_is_better=False),
+    Metric("search_impressions", "Search impressions", "搜索展示次数", Unit.COUNT, F.IMPRESSION, (S.AWARENESS,),
+           A.SUM, platforms=(P.WECHAT_OA,), levels=BOTH,
+           description="Showings in WeChat search (搜一搜) results: a part of the impressions, not all of them."),
+    Metric("search_clicks", "Search clicks", "搜索点击次数", Unit.COUNT, F.CONVERSION, (S.CONSIDERATION,), A.SUM,
+           platforms=(P.WECHAT_OA,), levels=BOTH, description="Clicks from WeChat search (搜一搜) results."),
 ]
 
 ENGAGEMENT_BY_PLATFORM: dict[str, tuple[str, ...]] = {

@@ -1,0 +1,688 @@
+"""File readers: bytes -> real file type -> raw tables of cell values, streamed in chunks where it matters.
+
+The type comes from the bytes, never from the extension: Douyin saves xlsx as ``.CSV``, WeChat's
+``user_analysis.xls`` is an HTML table, WeChat's tendency and article-detail files are BIFF8 ``.xls``, and an
+encrypted xlsx is an OLE2 container like an ``.xls``. Every limit is checked before the heavy work (a zip bomb
+or an entity-expansion bomb is rejected from its metadata and a bounded streaming scan, never by opening it).
+Formulas are read as the value the spreadsheet cached; nothing is evaluated.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import html.parser
+import io
+import mmap
+import os
+import re
+import struct
+import warnings
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import (
+    CorruptFileError,
+    FileLimitError,
+    IngestError,
+    PasswordProtectedError,
+    UnsafeFileError,
+    UnsupportedFileError,
+    tr,
+)
+
+HEAD_ROWS = 30  # rows scanned for the header row; notice rows and block titles sit above it
+_MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits; every one is checked before the expensive step it protects."""
+
+    max_bytes: int = 100 * _MB
+    max_rows: int = 2_000_000
+    max_zip_entries: int = 10_000
+    max_unpacked_bytes: int = 1024 * _MB
+    max_compression_ratio: float = 200.0
+    ratio_min_entry_bytes: int = 1 * _MB  # small parts compress extremely well (empty styles) and are harmless
+    max_sheets: int = 256
+
+
+class FileType(StrEnum):
+    XLSX = "xlsx"
+    XLS = "xls"
+    HTML = "html"
+    CSV = "csv"
+
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+# ---------------------------------------------------------------------------------------------------- tables
+
+RowSource = Callable[[], Iterator[list[Any]]]
+
+
+@dataclass
+class Table:
+    """One sheet (or CSV, or HTML table). Rows keep their absolute positions: row 0 is the file's row 1 and
+    column 0 is column A, so leading blank rows/columns are kept and row numbers match what users see."""
+
+    name: str
+    head: list[list[Any]]
+    n_rows: int | None  # all rows incl. header and blanks, when known without reading the table
+    _rows: RowSource | None = field(default=None, repr=False)
+    _frames: Callable[..., Iterator[tuple[np.ndarray, pd.DataFrame]]] | None = field(default=None, repr=False)
+    limits: Limits = field(default_factory=Limits, repr=False)
+
+    def iter_rows(self) -> Iterator[list[Any]]:
+        """Every row as a list (for the small layouts that need the whole table: blocks, key/value)."""
+        assert self._rows is not None  # noqa: S101 - every reader provides rows
+        yield from self._rows()
+
+    def frames(self, start: int, chunk_rows: int, width: int | None = None,
+               numeric: frozenset[int] = frozenset()) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+        """Rows from ``start`` (0-based) on, as DataFrames with integer column labels 0..width-1; yields
+        (1-based row numbers, frame). Raises FileLimitError past ``limits.max_rows``.
+
+        ``numeric``: columns the caller will parse as numbers. A CSV reader lets pandas' C parser convert those
+        itself (a column holding any decorated cell, ``12%`` or ``--``, comes back as text for our parser);
+        every other column is read as text, so ids and dates are never guessed at.
+        """
+        width = width if width is not None else max((len(r) for r in self.head), default=0)
+        if self._frames is not None:
+            yield from self._frames(start, chunk_rows, width, numeric)
+            return
+        yield from _frames_from_rows(self._rows(), start, chunk_rows, width, self.limits)
+
+
+def _frames_from_rows(rows: Iterator[list[Any]], start: int, chunk_rows: int, width: int,
+                      limits: Limits) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+    batch: list[list[Any]] = []
+    first = start
+    for i, row in enumerate(rows):
+        if i < start:
+            continue
+        if i >= limits.max_rows:
+            raise _too_many_rows(limits)
+        row = list(row[:width]) + [None] * (width - len(row))
+        batch.append(row)
+        if len(batch) >= chunk_rows:
+            yield np.arange(first + 1, first + 1 + len(batch)), pd.DataFrame(batch, columns=range(width), dtype=object)
+            first += len(batch)
+            batch = []
+    if batch:
+        yield np.arange(first + 1, first + 1 + len(batch)), pd.DataFrame(batch, columns=range(width), dtype=object)
+
+
+def _too_many_rows(limits: Limits) -> FileLimitError:
+    return FileLimitError(tr("The file has more than {n:,} rows; split it or raise the row limit.").format(
+        n=limits.max_rows), code="too_many_rows")
+
+
+def memory_table(name: str, rows: list[list[Any]], limits: Limits) -> Table:
+    return Table(name=name, head=[list(r) for r in rows[:HEAD_ROWS]], n_rows=len(rows), _rows=lambda: iter(rows),
+                 limits=limits)
+
+
+@dataclass
+class RawFile:
+    path: Path
+    file_type: FileType
+    encoding: str | None
+    tables: list[Table]
+    sheet_names: list[str] = field(default_factory=list)
+
+
+# ------------------------------------------------------------------------------------------------------- sniff
+
+def sniff(path: str | os.PathLike[str], limits: Limits | None = None) -> FileType:
+    """The real type of a file from its first bytes (and, for OLE2, its directory)."""
+    limits = limits or Limits()
+    path = Path(path)
+    size = path.stat().st_size
+    if size > limits.max_bytes:
+        raise FileLimitError(tr("The file is {size:.1f} MB; the limit is {limit:.0f} MB.").format(
+            size=size / _MB, limit=limits.max_bytes / _MB), code="too_large")
+    if size == 0:
+        raise UnsupportedFileError(tr("The file is empty."), code="empty")
+    with path.open("rb") as fh:
+        head = fh.read(8192)
+    if head.startswith(ZIP_MAGIC) or head.startswith(_EMPTY_ZIP_MAGIC):
+        return FileType.XLSX  # confirmed (or refused) by the zip check, which reads the directory
+    if head.startswith(OLE2_MAGIC):
+        _check_ole2(path)
+        return FileType.XLS
+    if head[:4] in (b"\x09\x08\x10\x00", b"\x09\x04\x06\x00", b"\x09\x02\x06\x00"):
+        raise UnsupportedFileError(tr("This is a pre-1997 Excel file (BIFF2–5); save it as .xlsx and upload again."),
+                                   code="old_excel")
+    if head.startswith(b"%PDF"):
+        raise UnsupportedFileError(tr("This is a PDF, not a spreadsheet; download the Excel/CSV export instead."),
+                                   code="pdf")
+    if _looks_like_html(head):
+        return FileType.HTML
+    if b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnsupportedFileError(tr("This is a binary file, not a spreadsheet or CSV."), code="binary")
+    return FileType.CSV
+
+
+def _looks_like_html(head: bytes) -> bool:
+    for bom in (codecs.BOM_UTF8,):
+        if head.startswith(bom):
+            head = head[len(bom):]
+    text = head.lstrip()[:512].lower()
+    if text.startswith((b"<html", b"<!doctype html", b"<table", b"<meta", b"<head", b"<body", b"<style")):
+        return True
+    # Excel's "web page" save starts with an XML declaration or an MS-Office namespace before <html>.
+    return text.startswith((b"<?xml", b"<!--")) and b"<html" in head[:4096].lower()
+
+
+def _check_ole2(path: Path) -> None:
+    """Refuse encrypted xlsx (an OLE2 box with EncryptionInfo/EncryptedPackage) and non-Excel OLE2 files."""
+    from xlrd.compdoc import CompDoc, CompDocError
+
+    with path.open("rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mem:
+        try:
+            names = {d.name for d in CompDoc(mem, logfile=io.StringIO()).dirlist}
+        except (CompDocError, struct.error, IndexError, ValueError) as exc:
+            raise CorruptFileError(tr("The .xls file is damaged (its OLE2 directory cannot be read)."),
+                                   code="corrupt") from exc
+        if {"EncryptionInfo", "EncryptedPackage"} & names:
+            raise PasswordProtectedError(tr("This is a password-protected workbook; remove the password in Excel "
+                                            "(File → Info → Protect Workbook) and upload it again."))
+        if not {"Workbook", "Book"} & names:
+            raise UnsupportedFileError(tr("This Office file is not an Excel workbook (no workbook stream)."),
+                                       code="not_excel")
+
+
+# ------------------------------------------------------------------------------------------------- xlsx safety
+
+_BOMB_PATTERNS = tuple(re.compile(p) for p in (
+    rb"<!(?i:doctype|entity)",
+    re.escape("<!DOCTYPE".encode("utf-16-le")), re.escape("<!ENTITY".encode("utf-16-le")),
+    re.escape("<!DOCTYPE".encode("utf-16-be")), re.escape("<!ENTITY".encode("utf-16-be")),
+))
+_DIMENSION_RE = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"\$?[A-Z]{1,3}\$?(\d+)(?::\$?[A-Z]{1,3}\$?(\d+))?\"")
+
+
+def _zip_bomb(message: str) -> UnsafeFileError:
+    return UnsafeFileError(tr("Rejected as a zip bomb: {reason}.").format(reason=message), code="zip_bomb")
+
+
+def check_xlsx(path: Path, limits: Limits) -> dict[str, int]:
+    """Vet an xlsx before any reader opens it; returns the declared row count of each worksheet part.
+
+    1. the zip directory: entry count, total unpacked size, per-entry compression ratio, encrypted entries;
+    2. a streaming inflate of every part with our own bounded decompressor, stopping as soon as a part grows past
+       what it declared (a lying header) or past the totals, and scanning XML for ``<!DOCTYPE``/``<!ENTITY``
+       (entity expansion, external entities). Memory stays at a few chunks whatever the file holds.
+    """
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise CorruptFileError(tr("The workbook is damaged: it starts like an .xlsx (zip) but its directory cannot "
+                                  "be read."), code="corrupt") from exc
+    with zf:
+        infos = zf.infolist()
+        if len(infos) > limits.max_zip_entries:
+            raise _zip_bomb(tr("{n:,} entries in the archive (limit {limit:,})").format(
+                n=len(infos), limit=limits.max_zip_entries))
+        total = sum(i.file_size for i in infos)
+        if total > limits.max_unpacked_bytes:
+            raise _zip_bomb(tr("it unpacks to {size:,.0f} MB (limit {limit:,.0f} MB)").format(
+                size=total / _MB, limit=limits.max_unpacked_bytes / _MB))
+        for info in infos:
+            if info.flag_bits & 0x1:
+                raise PasswordProtectedError(tr("This workbook's parts are encrypted (password-protected zip)."))
+            if info.file_size > limits.ratio_min_entry_bytes and (
+                    info.file_size > limits.max_compression_ratio * max(info.compress_size, 1)):
+                raise _zip_bomb(tr("part {name} expands {ratio:,.0f} times").format(
+                    name=info.filename, ratio=info.file_size / max(info.compress_size, 1)))
+        names = {i.filename for i in infos}
+        if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
+            if "word/document.xml" in names:
+                raise UnsupportedFileError(tr("This is a Word document, not a spreadsheet."), code="not_excel")
+            raise UnsupportedFileError(tr("This zip file is not an Excel workbook (no xl/workbook.xml)."),
+                                       code="not_excel")
+        if "xl/workbook.bin" in names:
+            raise UnsupportedFileError(tr("Binary .xlsb workbooks are not supported; save as .xlsx."), code="xlsb")
+        dims: dict[str, int] = {}
+        with path.open("rb") as fh:
+            unpacked = 0
+            for info in infos:
+                if info.is_dir():
+                    continue
+                xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+                tail = b""
+                head = b""
+                size = 0
+                for chunk in _inflate(fh, info):
+                    size += len(chunk)
+                    unpacked += len(chunk)
+                    if size > info.file_size:
+                        raise _zip_bomb(tr("part {name} is larger than its header declares").format(
+                            name=info.filename))
+                    if unpacked > limits.max_unpacked_bytes:
+                        raise _zip_bomb(tr("it unpacks to more than {limit:,.0f} MB").format(
+                            limit=limits.max_unpacked_bytes / _MB))
+                    if not xml:
+                        continue
+                    window = tail + chunk
+                    # markup declarations are rare in spreadsheet XML: a fast substring test first
+                    if (b"<!" in window or b"<\x00!" in window) and any(p.search(window) for p in _BOMB_PATTERNS):
+                        raise UnsafeFileError(
+                            tr("Rejected: part {name} declares a DTD or XML entities (<!DOCTYPE>/<!ENTITY>), which "
+                               "no spreadsheet needs and an entity-expansion (billion laughs) attack uses.").format(
+                                name=info.filename), code="xml_bomb")
+                    tail = chunk[-32:]
+                    if len(head) < 4096:
+                        head += chunk[: 4096 - len(head)]
+                if xml and info.filename.startswith("xl/worksheets/"):
+                    m = _DIMENSION_RE.search(head)
+                    if m:
+                        dims[info.filename] = int(m.group(2) or m.group(1))
+        return dims
+
+
+def _inflate(fh: Any, info: zipfile.ZipInfo, chunk: int = 256 * 1024, out_max: int = 1 * _MB) -> Iterator[bytes]:
+    """Inflate one entry from its raw bytes with a bounded output per step (no trust in declared sizes)."""
+    fh.seek(info.header_offset)
+    local = fh.read(30)
+    if len(local) < 30 or local[:4] != ZIP_MAGIC:
+        raise CorruptFileError(tr("The workbook is damaged (bad zip entry {name}).").format(name=info.filename),
+                               code="corrupt")
+    name_len, extra_len = struct.unpack("<HH", local[26:30])
+    fh.seek(info.header_offset + 30 + name_len + extra_len)
+    remaining = info.compress_size
+    if info.compress_type == zipfile.ZIP_STORED:
+        while remaining > 0:
+            buf = fh.read(min(chunk, remaining))
+            if not buf:
+                break
+            remaining -= len(buf)
+            yield buf
+        return
+    if info.compress_type != zipfile.ZIP_DEFLATED:
+        raise UnsupportedFileError(tr("The workbook uses an unusual zip compression ({method}).").format(
+            method=info.compress_type), code="corrupt")
+    d = zlib.decompressobj(-15)
+    try:
+        while remaining > 0 and not d.eof:
+            buf = fh.read(min(chunk, remaining))
+            if not buf:
+                break
+            remaining -= len(buf)
+            out = d.decompress(buf, out_max)
+            if out:
+                yield out
+            while d.unconsumed_tail and not d.eof:
+                out = d.decompress(d.unconsumed_tail, out_max)
+                if out:
+                    yield out
+        rest = d.flush()
+        if rest:
+            yield rest
+    except zlib.error as exc:
+        raise CorruptFileError(tr("The workbook is damaged (part {name} does not decompress).").format(
+            name=info.filename), code="corrupt") from exc
+
+
+# ------------------------------------------------------------------------------------------------------ readers
+
+def open_file(path: str | os.PathLike[str], limits: Limits | None = None) -> RawFile:
+    """Sniff, vet and open a file; returns its tables (rows not read yet where they can be streamed)."""
+    limits = limits or Limits()
+    path = Path(path)
+    kind = sniff(path, limits)
+    if kind == FileType.XLSX:
+        return _open_xlsx(path, limits)
+    if kind == FileType.XLS:
+        return _open_xls(path, limits)
+    if kind == FileType.HTML:
+        return _open_html(path, limits)
+    return _open_csv(path, limits)
+
+
+def _calamine_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]]:
+    import python_calamine as pc
+
+    wb = pc.CalamineWorkbook.from_path(str(path))
+    names = list(wb.sheet_names)
+    if len(names) > limits.max_sheets:
+        raise FileLimitError(tr("The workbook has {n} sheets (limit {limit}).").format(n=len(names),
+                                                                                   limit=limits.max_sheets))
+    tables = []
+    total = 0
+    for meta in wb.sheets_metadata:
+        if str(meta.typ).endswith("ChartSheet"):
+            continue
+        sheet = wb.get_sheet_by_name(meta.name)
+        end = sheet.end
+        n_rows = 0 if end is None else end[0] + 1
+        total += n_rows
+        if total > limits.max_rows:
+            raise _too_many_rows(limits)
+        col0 = 0 if sheet.start is None else sheet.start[1]
+
+        def rows(sheet: Any = sheet, col0: int = col0) -> Iterator[list[Any]]:
+            pad = [""] * col0
+            for r in sheet.iter_rows():  # rows from row 1, columns from the first used column
+                yield pad + r if col0 else r
+
+        head = []
+        for i, r in enumerate(rows()):
+            if i >= HEAD_ROWS:
+                break
+            head.append(r)
+        tables.append(Table(name=meta.name, head=head, n_rows=n_rows, _rows=rows, limits=limits))
+    return tables, names
+
+
+def _open_xlsx(path: Path, limits: Limits) -> RawFile:
+    dims = check_xlsx(path, limits)
+    if sum(dims.values()) > limits.max_rows:
+        raise _too_many_rows(limits)
+    import python_calamine as pc
+
+    try:
+        tables, names = _calamine_tables(path, limits)
+    except IngestError:
+        raise
+    except pc.PasswordError as exc:
+        raise PasswordProtectedError(tr("This is a password-protected workbook.")) from exc
+    except Exception as first:  # noqa: BLE001 - calamine refused it: give openpyxl a chance before giving up
+        try:
+            tables, names = _openpyxl_tables(path, limits)
+        except IngestError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            raise CorruptFileError(tr("The workbook is damaged or not a real .xlsx ({error}).").format(
+                error=_short(first)), code="corrupt") from exc
+    return RawFile(path, FileType.XLSX, None, tables, names)
+
+
+def _openpyxl_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]]:
+    import openpyxl
+
+    with warnings.catch_warnings():  # POI-written files lack a default style; openpyxl warns, harmlessly
+        warnings.simplefilter("ignore", UserWarning)
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)  # data_only: cached formula values
+    tables = []
+    for ws in wb.worksheets:
+        n_rows = ws.max_row or 0
+
+        def rows(ws: Any = ws) -> Iterator[list[Any]]:
+            for r in ws.iter_rows(min_row=1, min_col=1, values_only=True):
+                yield ["" if v is None else v for v in r]
+
+        head = [r for _, r in zip(range(HEAD_ROWS), rows(), strict=False)]
+        tables.append(Table(name=ws.title, head=head, n_rows=n_rows, _rows=rows, limits=limits))
+    return tables, list(wb.sheetnames)
+
+
+def _open_xls(path: Path, limits: Limits) -> RawFile:
+    import python_calamine as pc
+
+    try:
+        tables, names = _calamine_tables(path, limits)
+    except IngestError:
+        raise
+    except pc.PasswordError as exc:
+        raise PasswordProtectedError(tr("This is a password-protected workbook.")) from exc
+    except Exception as first:  # noqa: BLE001 - fall back to xlrd, which knows odd BIFF8 writers
+        try:
+            tables, names = _xlrd_tables(path, limits)
+        except IngestError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            if "encrypted" in str(exc).lower():
+                raise PasswordProtectedError(tr("This is a password-protected workbook.")) from exc
+            raise CorruptFileError(tr("The .xls workbook is damaged ({error}).").format(error=_short(first)),
+                                   code="corrupt") from exc
+    return RawFile(path, FileType.XLS, None, tables, names)
+
+
+def _xlrd_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]]:
+    import xlrd
+
+    book = xlrd.open_workbook(str(path), on_demand=True)
+    tables = []
+    total = 0
+    for sheet in book.sheets():
+        total += sheet.nrows
+        if total > limits.max_rows:
+            raise _too_many_rows(limits)
+        rows = []
+        for r in range(sheet.nrows):
+            out = []
+            for c in range(sheet.ncols):
+                cell = sheet.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    out.append(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    out.append("")
+                elif cell.ctype == xlrd.XL_CELL_ERROR:
+                    out.append(None)
+                else:
+                    out.append(cell.value)
+            rows.append(out)
+        tables.append(memory_table(sheet.name, rows, limits))
+    return tables, book.sheet_names()
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+# ---------------------------------------------------------------------------------------------------------- CSV
+
+ENCODINGS = ("utf-8-sig", "utf-8", "gb18030")
+
+
+def detect_encoding(path: Path) -> str:
+    """UTF-8 with BOM, UTF-8, then GB18030 (a superset of GBK/GB2312); UTF-16 when it has a BOM (Excel's
+    'Unicode text'). The whole file is validated in blocks, so a GBK byte deep in the file is not missed."""
+    with path.open("rb") as fh:
+        start = fh.read(4)
+    if start.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for enc in candidates:
+        decoder = codecs.getincrementaldecoder(enc)(errors="strict")
+        try:
+            with path.open("rb") as fh:
+                while block := fh.read(4 * _MB):
+                    decoder.decode(block)
+                decoder.decode(b"", final=True)
+            return enc
+        except UnicodeDecodeError:
+            continue
+    raise UnsupportedFileError(tr("The file is not text in UTF-8 or GBK/GB18030, so it cannot be read as CSV."),
+                               code="encoding")
+
+
+def _sniff_delimiter(sample: str) -> str:
+    line = next((ln for ln in sample.splitlines() if ln.strip()), "")
+    counts = {d: line.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] > 0 else ","
+
+
+def _count_lines(path: Path) -> int:
+    n = 0
+    last = b""
+    with path.open("rb") as fh:
+        while block := fh.read(4 * _MB):
+            n += block.count(b"\n")
+            last = block
+    return n + (1 if last and not last.endswith(b"\n") else 0)
+
+
+def _open_csv(path: Path, limits: Limits) -> RawFile:
+    encoding = detect_encoding(path)
+    # Physical lines bound the records from above: a cheap early refusal of oversized files.
+    if _count_lines(path) > limits.max_rows:
+        raise _too_many_rows(limits)
+    with path.open("r", encoding=encoding, newline="") as fh:
+        sample = fh.read(64 * 1024)
+    delimiter = _sniff_delimiter(sample)
+    csv.field_size_limit(16 * _MB)
+
+    def rows() -> Iterator[list[Any]]:
+        with path.open("r", encoding=encoding, newline="") as fh:
+            yield from csv.reader(fh, delimiter=delimiter)
+
+    try:
+        head = [r for _, r in zip(range(HEAD_ROWS), rows(), strict=False)]
+    except csv.Error as exc:
+        raise CorruptFileError(tr("The CSV file is malformed ({error}).").format(error=_short(exc)),
+                               code="corrupt") from exc
+
+    def frames(start: int, chunk_rows: int, width: int,
+               numeric: frozenset[int] = frozenset()) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+        yield from _csv_frames(path, encoding, delimiter, start, chunk_rows, width, limits, rows, numeric)
+
+    table = Table(name=path.stem, head=head, n_rows=None, _rows=rows, _frames=frames, limits=limits)
+    return RawFile(path, FileType.CSV, encoding, [table], [path.stem])
+
+
+def _csv_frames(path: Path, encoding: str, delimiter: str, start: int, chunk_rows: int, width: int,
+                limits: Limits, rows: RowSource, numeric: frozenset[int] = frozenset(),
+                ) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+    """pandas' C reader in chunks: text columns as str (no NA guessing beyond the empty cell), numeric columns
+    converted by the parser when every cell of the chunk is a plain number (``"8,471"`` included: separators are
+    dropped exactly as ``numbers.parse_number`` drops them). Rows wider
+    than the header make it fail, in which case the rest is read with the csv module."""
+    done = start
+    width = max(width, 1)
+    dtypes = {i: str for i in range(width) if i not in numeric}
+    try:
+        reader = pd.read_csv(path, encoding=encoding, sep=delimiter, header=None, skiprows=start,
+                             names=range(width), dtype=dtypes, keep_default_na=False, na_values=[""],
+                             skip_blank_lines=False, chunksize=chunk_rows, engine="c", quotechar='"',
+                             thousands=",", low_memory=False)
+        with reader:
+            for chunk in reader:
+                n = len(chunk)
+                if done + n > limits.max_rows:
+                    raise _too_many_rows(limits)
+                yield np.arange(done + 1, done + 1 + n), chunk
+                done += n
+        return
+    except pd.errors.ParserError:
+        pass
+    except pd.errors.EmptyDataError:
+        return
+    yield from _frames_from_rows(rows(), done, chunk_rows, width, limits)
+
+
+# --------------------------------------------------------------------------------------------------------- HTML
+
+class _TableParser(html.parser.HTMLParser):
+    """Cells of every <table>, with colspan padding; enough for Excel-openable HTML exports."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tables: list[list[list[str]]] = []
+        self._stack: list[list[list[str]]] = []
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._span = 1
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._stack.append([])
+        elif tag == "tr" and self._stack:
+            self._finish_row()
+            self._row = []
+        elif tag in ("td", "th") and self._stack:
+            if self._row is None:
+                self._row = []
+            self._finish_cell()
+            self._cell = []
+            span = dict(attrs).get("colspan") or "1"
+            self._span = int(span) if span.isdigit() and 0 < int(span) < 1000 else 1
+        elif tag == "br" and self._cell is not None:
+            self._cell.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th"):
+            self._finish_cell()
+        elif tag == "tr":
+            self._finish_row()
+        elif tag == "table" and self._stack:
+            self._finish_row()
+            self.tables.append(self._stack.pop())
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+
+    def _finish_cell(self) -> None:
+        if self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._row.extend([""] * (self._span - 1))
+        self._cell = None
+        self._span = 1
+
+    def _finish_row(self) -> None:
+        self._finish_cell()
+        if self._row is not None and self._stack:
+            self._stack[-1].append(self._row)
+        self._row = None
+
+
+_CHARSET_RE = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?\s*([A-Za-z0-9_\-]+)", re.IGNORECASE)
+
+
+def _open_html(path: Path, limits: Limits) -> RawFile:
+    raw = path.read_bytes()
+    encoding = None
+    if raw.startswith(codecs.BOM_UTF8):
+        encoding = "utf-8-sig"
+    else:
+        m = _CHARSET_RE.search(raw[:4096])
+        if m:
+            try:
+                encoding = codecs.lookup(m.group(1).decode("ascii")).name
+            except LookupError:
+                encoding = None
+            if encoding in ("gbk", "gb2312"):
+                encoding = "gb18030"
+    text = None
+    for enc in ([encoding] if encoding else []) + ["utf-8", "gb18030"]:
+        try:
+            text = raw.decode(enc)
+            encoding = enc
+            break
+        except (UnicodeDecodeError, LookupError):
+            continue
+    if text is None:
+        raise UnsupportedFileError(tr("The HTML file is not UTF-8 or GBK text."), code="encoding")
+    parser = _TableParser()
+    parser.feed(text)
+    parser.close()
+    if not parser.tables:
+        raise UnsupportedFileError(tr("The file is a web page without a table."), code="no_table")
+    tables = []
+    total = 0
+    for i, rows in enumerate(parser.tables, start=1):
+        total += len(rows)
+        if total > limits.max_rows:
+            raise _too_many_rows(limits)
+        tables.append(memory_table(f"table{i}", rows, limits))
+    return RawFile(path, FileType.HTML, encoding, tables, [t.name for t in tables])

@@ -3,6 +3,7 @@
 from django.urls import include, path
 
 from accounts.api.views import MeView, ObtainTokenView, OrganizationListView
+from metrics.api.catalog import CatalogView
 
 tenant_patterns = [
     path("", include("accounts.api.urls")),
@@ -12,6 +13,7 @@ tenant_patterns = [
 urlpatterns = [
     path("me/", MeView.as_view(), name="api-me"),
     path("token/", ObtainTokenView.as_view(), name="api-token"),
+    path("catalog/", CatalogView.as_view(), name="api-catalog"),
     path("orgs/", OrganizationListView.as_view(), name="api-org-list"),
     path("orgs/<slug:org_slug>/", include(tenant_patterns)),
 ]

@@ -45,7 +45,7 @@ def _parent_params(route):
 
 def api_routes():
     found = []
-    for route, entry, params, ns in _walk():
+    for route, entry, _params, ns in _walk():
         if not route.startswith("api/v1/orgs/<"):
             continue
         names = [a or b for a, b in _parent_params(route)]
@@ -55,7 +55,7 @@ def api_routes():
 
 def page_routes():
     found = []
-    for route, entry, params, ns in _walk():
+    for route, entry, _params, ns in _walk():
         if route.startswith(("api/", *EXEMPT_PREFIXES)) or entry.name in PAGE_PARAM_EXEMPT:
             continue
         names = [a or b for a, b in _parent_params(route)]
@@ -112,7 +112,7 @@ def test_api_route_isolation(route, entry, names, ns, org, other_org, two_tenant
     api.force_authenticate(me.user)
     view_class = _view_class(entry)
     model = _model_of(view_class)
-    actions = getattr(entry.callback, "actions", None) or {}
+    actions = _actions(entry, view_class)
 
     if model is None:
         _check_param_scoped_view(api, entry, view_class, org, other_org)
@@ -146,10 +146,26 @@ def test_api_route_isolation(route, entry, names, ns, org, other_org, two_tenant
             ids = _ids(response.json())
             assert mine.pk in ids
             assert theirs.pk not in ids
-        if "post" in actions:
+        if actions.get("post") == "create":
             _check_create(api, url, model, org, other_org)
+        elif "post" in actions:
+            _check_action(api, entry.name, url, org, other_org)
         foreign = reverse(entry.name, kwargs={"org_slug": other_org.slug})
         assert api.get(foreign).status_code == 404
+
+
+def _actions(entry, view_class):
+    """HTTP method -> action of a route. A viewset's router says it; for a plain view, a POST creates only on a
+    ``CreateModelMixin`` view, any other POST is an action on existing rows (``_check_action``)."""
+    from rest_framework.mixins import CreateModelMixin
+
+    actions = getattr(entry.callback, "actions", None)
+    if actions is not None:
+        return actions
+    found = {}
+    if hasattr(view_class, "post"):
+        found["post"] = "create" if issubclass(view_class, CreateModelMixin) else "post"
+    return found
 
 
 def _ids(payload):
@@ -173,6 +189,33 @@ def _check_create(api, url, model, org, other_org):
         bad[field] = foreign_value
         response = api.post(url, bad, format=case.format)
         assert response.status_code in (400, 404), f"{model.__name__}.{field} accepted another tenant's id"
+
+
+def _check_action(api, route_name, url, org, other_org):
+    """A POST that acts on existing rows (a bulk operation): it works on the member's own ids, ignores an
+    ``organization`` in the payload, and refuses (400/404) any list holding another tenant's id without writing
+    anything in either organization."""
+    from tests.create_payloads import ACTION_PAYLOADS
+
+    assert route_name in ACTION_PAYLOADS, (
+        f"POST {url} is not a create: add an ActionCase for {route_name!r} to tests/create_payloads.ACTION_PAYLOADS"
+    )
+    case = ACTION_PAYLOADS[route_name]
+    payload = case.valid(org)
+    payload["organization"] = other_org.pk
+    theirs_before = case.state(other_org)
+    response = api.post(url, payload, format=case.format)
+    assert 200 <= response.status_code < 300, response.content[:500]
+    assert case.state(other_org) == theirs_before, "an organization in the payload must be ignored"
+    foreign = case.foreign_keys(org, other_org)
+    assert foreign, f"{route_name}: name the id fields to try from another tenant"
+    for field, foreign_value in foreign.items():
+        bad = case.valid(org)
+        bad[field] = foreign_value
+        before = case.state(org), case.state(other_org)
+        response = api.post(url, bad, format=case.format)
+        assert response.status_code in (400, 404), f"POST {url}: {field} accepted another tenant's id"
+        assert (case.state(org), case.state(other_org)) == before, f"POST {url}: refused {field} but wrote"
 
 
 def _check_param_scoped_view(api, entry, view_class, org, other_org):
@@ -209,7 +252,7 @@ def test_page_isolation(route, entry, names, ns, org, other_org, two_tenants, cl
     kwarg, field = view_class.scoped_url_kwarg, view_class.scoped_lookup
     theirs, mine = make(model, other_org), make(model, org)
     missing_value = MISSING_ID if field in ("pk", "id") else "no-such-thing"
-    base = {n: None for n in names}
+    base = dict.fromkeys(names)
     assert set(base) == {kwarg}, f"{route}: page routes take one id parameter ({kwarg}); extend this test"
     r_theirs = client.get(reverse(entry.name, kwargs={kwarg: getattr(theirs, field)}))
     r_missing = client.get(reverse(entry.name, kwargs={kwarg: missing_value}))

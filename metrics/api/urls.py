@@ -1,1 +1,10 @@
-urlpatterns: list = []
+from rest_framework.routers import SimpleRouter
+
+from metrics.api.views import ContentCategoryViewSet, PostViewSet, SocialAccountViewSet
+
+router = SimpleRouter()
+router.register("accounts", SocialAccountViewSet, basename="social-account")
+router.register("categories", ContentCategoryViewSet, basename="category")
+router.register("posts", PostViewSet, basename="post")
+
+urlpatterns = router.urls

@@ -164,7 +164,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_BROKER_VISIBILIT
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=CELERY_BROKER_VISIBILITY_TIMEOUT // 2 - 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Re-enqueue import batches whose worker died or whose message was lost (metrics.services.imports).
+    "import-batches-sweep": {"task": "metrics.import_batches_sweep", "schedule": 5 * 60.0},
+}
 
 CACHES = {
     "default": (

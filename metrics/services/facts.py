@@ -15,6 +15,8 @@ Rules (documented here because every number depends on them):
   fact value that day (NULL, never zero), and its next report is measured from its last known value.
 - A counter that goes down (a platform correction, deleted comments) is kept as a negative delta and the
   fact is flagged ``decreased``; it is never hidden or clamped.
+- A post that has facts from a daily report (a WeChat article's trend, an ad's day rows) is measured by those:
+  its snapshots are kept but give no delta facts, which would count the same reads a second time.
 """
 
 from __future__ import annotations
@@ -94,8 +96,14 @@ def post_facts_rebuild(organization_id: int, post_ids: Iterable[int]) -> int:
         PostDailyFact.objects.filter(
             organization_id=organization_id, post_id__in=chunk, source=FactSource.DELTA
         ).delete()
+        measured_daily = set(
+            PostDailyFact.objects.filter(organization_id=organization_id, post_id__in=chunk, source=FactSource.DAILY)
+            .values_list("post_id", flat=True).distinct()
+        )
         rows = []
         for post_id, group in groupby(snapshots.iterator(chunk_size=5_000), key=lambda s: s["post_id"]):
+            if post_id in measured_daily:
+                continue
             post = posts[post_id]
             for fact in deltas_from_snapshots(list(group), post["published_at"], tz):
                 rows.append(

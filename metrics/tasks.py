@@ -1,0 +1,75 @@
+"""Celery tasks of the metrics app: thin wrappers (ids in, one service call) around ``metrics.services.imports``.
+
+Delivery is at least once (``acks_late``; a worker lost mid-task puts the message back, ``reject_on_worker_lost``),
+so the service makes a second run harmless: the batch row lock lets one run load a batch, and a finished batch is
+not loaded again. Only transient database errors (a dropped connection) are retried here; every other problem
+ends the batch as failed with a message.
+"""
+
+from __future__ import annotations
+
+from celery import Task, shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+
+from metrics.services.imports import import_batch_fail, import_batch_run, import_batches_requeue_stuck
+
+IMPORT_TIME_LIMIT = 25 * 60  # a 1 M-row report loads in well under a minute; 25 minutes is a runaway import
+SWEEP_TIME_LIMIT = 5 * 60
+
+
+def _time_limits(limit: int) -> tuple[int, int]:
+    """(hard, soft) limits kept below half the broker's visibility timeout, so that Redis never hands a task that
+    is still running to a second worker."""
+    ceiling = settings.CELERY_BROKER_VISIBILITY_TIMEOUT // 2 - 60
+    hard = max(60, min(limit, ceiling))
+    return hard, max(30, hard - 60)
+
+
+def _drop_broken_connections() -> None:
+    """Before a retry: close the connection the error came through, so the next attempt opens a fresh one."""
+    close_old_connections()
+    if not connection.in_atomic_block:
+        connection.close()
+
+
+class ImportBatchTask(Task):
+    """Records a batch as failed once its retries are spent (Saleor's job-row habit)."""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        batch_id, organization_id = (list(args) + [kwargs.get("batch_id"), kwargs.get("organization_id")])[:2]
+        if batch_id is None or organization_id is None:
+            return
+        _drop_broken_connections()
+        try:
+            import_batch_fail(batch_id, organization_id,
+                              f"The import failed after {self.request.retries} retries on a database error "
+                              f"({type(exc).__name__}); nothing was imported. Upload the file again.")
+        except (OperationalError, InterfaceError):  # the database is still away: the sweeper will retry the batch
+            pass
+
+
+_IMPORT_HARD, _IMPORT_SOFT = _time_limits(IMPORT_TIME_LIMIT)
+_SWEEP_HARD, _SWEEP_SOFT = _time_limits(SWEEP_TIME_LIMIT)
+
+
+@shared_task(
+    name="metrics.import_batch_run", base=ImportBatchTask, bind=True, acks_late=True, reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError), retry_backoff=2, retry_backoff_max=60, retry_jitter=True,
+    max_retries=3, time_limit=_IMPORT_HARD, soft_time_limit=_IMPORT_SOFT,
+)
+def import_batch_run_task(self, batch_id: int, organization_id: int) -> str | None:
+    """Run one import batch (``import_batch_run``); returns its final status."""
+    try:
+        batch = import_batch_run(batch_id, organization_id)
+    except (OperationalError, InterfaceError):
+        _drop_broken_connections()
+        raise
+    return batch.status if batch is not None else None
+
+
+@shared_task(name="metrics.import_batches_sweep", acks_late=True, time_limit=_SWEEP_HARD,
+             soft_time_limit=_SWEEP_SOFT)
+def import_batches_sweep_task() -> list[int]:
+    """Re-enqueue import batches that no worker is running (``import_batches_requeue_stuck``); every 5 minutes."""
+    return import_batches_requeue_stuck()

@@ -1,0 +1,239 @@
+"""Category comparison: the guide's Weibo analysis (DOMAIN.md §5, worked example) for any platform.
+
+Per category, sub-category and variant: the number of posts, the median and mean of each chosen metric with
+the n they were computed over, each post's index against its group's median, a small-sample flag, results per
+effort hour, and paid content kept apart from organic unless asked.
+
+Which posts, which values. The posts *published* in the period (Beijing days, both ends included) in scope,
+that have at least one fact up to the period's end; each with its lifetime-to-date value as of the period's
+end (Σ of its daily facts up to ``period.end``). A post counts once in each node of the tree above one of its
+tags (a "Celebrity collaboration / Sun" post is also in "Celebrity collaboration" and in "Product promotion").
+A derived metric's per-post value is that post's own ratio (its engagement / its views), with its platform's
+engagement formula.
+
+Median. ``percentile_cont(0.5)`` over the group's posts whose value of the metric is known (NULL = not
+reported, skipped; zero counts): the middle value when n is odd, the mean of the two middle values when n is
+even. PostgreSQL computes it in SQL; SQLite fetches the per-post values and uses ``statistics.median``, which
+gives the same numbers (the golden tests run on both). Every median and mean is returned with its n.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.conf import settings
+
+from metrics.catalog import CATALOG
+from metrics.kpis.cache import cached
+from metrics.kpis.queries import (
+    PER_POST_METRICS,
+    GroupStats,
+    Stat,
+    category_ancestors,
+    category_subtree,
+    category_tree,
+    fetch_post_values,
+    group_stats,
+    post_values_sql,
+    resolve,
+)
+from metrics.kpis.scope import PaidMode, Period, Scope
+from metrics.models import Post
+
+DEFAULT_METRICS = ("views", "likes", "comments", "shares", "collects", "engagement", "engagement_rate")
+
+MEDIAN_DEFINITION = (
+    "median = percentile_cont(0.5) over the group's posts with a known value: the middle value for an odd n, "
+    "the mean of the two middle values for an even n. Posts = those published in the period, each with its "
+    "lifetime-to-date value as of the period's end (the sum of its daily facts up to the end date); n is the "
+    "number of posts the median and mean were computed over."
+)
+
+
+@dataclass
+class MetricStats:
+    """median / mean over the group's posts where the metric is known (n of them); sum = Σ values;
+    per_effort_hour = Σ value / Σ effort hours over the posts with effort recorded (amounts only)."""
+
+    median: float | None
+    mean: float | None
+    n: int
+    sum: float | None = None
+    per_effort_hour: float | None = None
+
+
+@dataclass
+class CategoryItem:
+    """One post of a group: its values and its index against the group's median (value / median)."""
+
+    post_id: int
+    title: str
+    published_at: datetime | None
+    account_id: int
+    platform: str
+    paid: bool
+    values: dict[str, float | None]
+    index: dict[str, float | None]
+
+
+@dataclass
+class CategoryGroup:
+    category_id: int | None  # None: all posts of the scope (the baseline)
+    path: list[str]
+    path_zh: list[str]
+    depth: int
+    segment: str  # "organic", "paid" or "all"
+    n: int
+    paid_n: int
+    small_sample: bool
+    effort_n: int
+    effort_hours: float | None
+    metrics: dict[str, MetricStats] = field(default_factory=dict)
+    items: list[CategoryItem] | None = None
+
+
+@dataclass
+class CategoryComparison:
+    scope: dict
+    period: dict
+    paid: str
+    small_sample_threshold: int
+    median_definition: str
+    metrics: list[dict]
+    overall: list[CategoryGroup]
+    groups: list[CategoryGroup]
+
+
+def _segment(paid_mode: PaidMode, paid_value) -> str:
+    if paid_mode == PaidMode.SEPARATE:
+        return "paid" if paid_value else "organic"
+    return {PaidMode.EXCLUDE: "organic", PaidMode.ONLY: "paid"}.get(paid_mode, "all")
+
+
+def _metric_stats(stat: Stat) -> MetricStats:
+    return MetricStats(median=stat.median, mean=stat.mean, n=stat.n, sum=stat.sum,
+                       per_effort_hour=stat.per_effort_hour)
+
+
+def _index(value: float | None, median: float | None) -> float | None:
+    """value / median; None when either is unknown or the median is 0 (no typical value to compare with)."""
+    if value is None or median in (None, 0):
+        return None
+    return value / median
+
+
+def metric_descriptions(keys) -> list[dict]:
+    out = []
+    for key in keys:
+        metric = CATALOG[key]
+        out.append({"key": key, "label": metric.en, "label_zh": metric.zh, "unit": str(metric.unit),
+                    "formula": metric.formula() if metric.is_derived else key,
+                    "formulas": {p: metric.formula(p) for p in sorted(metric.per_platform)}})
+    return out
+
+
+def check_metrics(metrics) -> tuple[str, ...]:
+    keys = tuple(dict.fromkeys(metrics or DEFAULT_METRICS))
+    unknown = [k for k in keys if k not in PER_POST_METRICS]
+    if unknown:
+        raise ValueError(f"no per-post value for: {', '.join(unknown)}")
+    return keys
+
+
+@cached("category_comparison", categories=True)
+def category_comparison(scope: Scope, period: Period, metrics=DEFAULT_METRICS, *, paid: str = PaidMode.EXCLUDE,
+                        with_items: bool = False, small_sample: int | None = None) -> CategoryComparison:
+    """Per category node: n posts, median and mean (with n) of each metric, small-sample flag, per effort hour.
+
+    Formulas, per group G of posts (see the module docstring for which posts and values):
+      median_G(m) = percentile_cont(0.5) of {m(p) : p ∈ G, m(p) known}; mean_G(m) = Σ m(p) / n_G(m);
+      index(p, m) = m(p) / median_G(m) (None when the median is 0 or unknown);
+      small_sample = |G| < ``small_sample`` (default settings.KPIBOARD_SMALL_SAMPLE);
+      per_effort_hour_G(m) = Σ m(p) / Σ effort_hours(p) over p ∈ G with effort recorded.
+    ``paid``: ``exclude`` (default: organic only), ``only``, ``separate`` (organic and paid groups side by
+    side) or ``include`` (pooled; ``paid_n`` says how many are paid). ``scope.category_id`` limits the groups
+    to that category's subtree. ``overall`` holds the same figures for every post in scope (the baseline a
+    category is compared with). ``with_items`` adds each post and its index against its group's median.
+    """
+    keys = check_metrics(metrics)
+    paid_mode = PaidMode(paid)
+    threshold = small_sample if small_sample is not None else settings.KPIBOARD_SMALL_SAMPLE
+    tree = category_tree(scope.organization_id)
+    if scope.category_id is not None:
+        allowed = set(category_subtree(scope.organization_id, scope.category_id, tree))
+    else:
+        allowed = set(tree)
+    ancestors = {cid: tuple(a for a in chain if a in allowed) for cid, chain in category_ancestors(tree).items()}
+    resolved = resolve(scope)
+    group_by = ("paid",) if paid_mode == PaidMode.SEPARATE else ()
+    stats = group_stats(scope, resolved, period, keys, group_by=group_by, by_category=ancestors,
+                        paid_mode=paid_mode)
+
+    def build(key: tuple, gstats: GroupStats) -> CategoryGroup:
+        node = key[-1]
+        row = tree.get(node) if node != "*" else None
+        path = row["path"].split(" / ") if row else []
+        path_zh = _path_zh(tree, node) if row else []
+        return CategoryGroup(
+            category_id=node if row else None, path=path, path_zh=path_zh, depth=row["depth"] if row else -1,
+            segment=_segment(paid_mode, key[0] if group_by else None), n=gstats.n, paid_n=gstats.paid_n,
+            small_sample=gstats.n < threshold, effort_n=gstats.effort_n, effort_hours=gstats.effort_hours,
+            metrics={k: _metric_stats(gstats.metrics[k]) for k in keys},
+        )
+
+    overall = [build(k, g) for k, g in stats.items() if k[-1] == "*"]
+    groups = [build(k, g) for k, g in stats.items() if k[-1] != "*"]
+    overall.sort(key=lambda g: g.segment)
+    groups.sort(key=lambda g: (g.path, g.segment))
+    if with_items:
+        _attach_items(scope, resolved, period, keys, paid_mode, ancestors, overall, groups)
+    return CategoryComparison(
+        scope=scope.as_dict(), period=period.as_dict(), paid=paid_mode.value, small_sample_threshold=threshold,
+        median_definition=MEDIAN_DEFINITION, metrics=metric_descriptions(keys), overall=overall, groups=groups,
+    )
+
+
+def _path_zh(tree: dict[int, dict], node: int) -> list[str]:
+    names, current = [], node
+    while current is not None and current in tree:
+        names.append(tree[current]["name_zh"] or tree[current]["name"])
+        current = tree[current]["parent_id"]
+    return names[::-1]
+
+
+def _attach_items(scope, resolved, period, keys, paid_mode, ancestors, overall, groups) -> None:
+    """Each group's posts with their values and their index against the group's median (both databases)."""
+    from metrics.models import PostCategory
+
+    sql, params = post_values_sql(scope, resolved, period, keys, paid_mode)
+    names, rows = fetch_post_values(sql, params)
+    at = {n: i for i, n in enumerate(names)}
+    post_ids = [r[0] for r in rows]
+    titles = dict(Post.objects.filter(organization_id=scope.organization_id, id__in=post_ids)
+                  .values_list("id", "title"))
+    published = dict(Post.objects.filter(organization_id=scope.organization_id, id__in=post_ids)
+                     .values_list("id", "published_at"))
+    nodes: dict[int, set] = {}
+    for post_id, category_id in PostCategory.objects.filter(
+        organization_id=scope.organization_id, post_id__in=post_ids
+    ).values_list("post_id", "category_id"):
+        nodes.setdefault(post_id, set()).update(ancestors.get(category_id, ()))
+    by_key = {(g.category_id, g.segment): g for g in (*overall, *groups)}
+    for g in by_key.values():
+        g.items = []
+    for row in rows:
+        segment = _segment(paid_mode, row[at["paid"]])
+        values = {k: (None if row[at[f"v_{k}"]] is None else float(row[at[f"v_{k}"]])) for k in keys}
+        for node in (None, *sorted(nodes.get(row[0], ()))):
+            group = by_key.get((node, segment))
+            if group is None:
+                continue
+            group.items.append(CategoryItem(
+                post_id=row[0], title=titles.get(row[0], ""), published_at=published.get(row[0]),
+                account_id=row[at["account_id"]], platform=row[at["platform"]], paid=bool(row[at["paid"]]),
+                values=values, index={k: _index(values[k], group.metrics[k].median) for k in keys},
+            ))
+    first = keys[0]
+    for g in by_key.values():
+        g.items.sort(key=lambda item: (item.index[first] is None, -(item.index[first] or 0), item.post_id))

@@ -1,0 +1,132 @@
+"""Anomaly flags: a healthy account raises none; each variant of it raises exactly its own flag.
+
+The healthy Weibo account publishes one post every Monday 10:00 from 5 January to 9 March 2026 (10 weeks). Each
+post has an hourly snapshot 2 hours after publication (10 % of its final counts) and a snapshot the next day:
+1,000 likes, 200 comments, 100 shares, 10,000 views (likes per comment 5, per share 10). Its account facts cover
+every day: 20 followers gained, 5 lost, net 15, total growing from 10,000. The period is 2–15 March 2026.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from metrics.kpis import AnomalyThresholds, Period, Scope, anomalies
+from metrics.models import AccountDailyFact
+from metrics.services.facts import posts_refresh
+from tests.factories import BrandFactory, PostFactory, SocialAccountFactory
+from tests.kpis.conftest import at, snapshot
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = Period(date(2026, 3, 2), date(2026, 3, 15))
+BAIT_MONDAY = date(2026, 3, 9)
+
+
+def build(org, variant: str | None = None):
+    brand = BrandFactory(organization=org, slug=f"anomaly-{variant or 'clean'}")
+    account = SocialAccountFactory(organization=org, brand=brand, platform="weibo", handle="steady_weibo",
+                                   display_name="Steady 微博")
+    posts = []
+    monday = date(2026, 1, 5)
+    while monday <= BAIT_MONDAY:
+        likes, comments, shares, views = 1000, 200, 100, 10000
+        if variant == "bait" and monday == BAIT_MONDAY:
+            likes = 10000  # "like this post if you like the team": likes alone jump
+        early = 0.1
+        if variant == "early" and monday == BAIT_MONDAY:
+            early = 0.9  # bought in the first hours after the push
+        published = at(monday.year, monday.month, monday.day, 10)
+        post = PostFactory(organization=org, brand=brand, account=account, platform="weibo", published_at=published,
+                           title=f"post {monday}")
+        snapshot(post, published + timedelta(hours=2), likes=likes * early, comments=comments * 0.1,
+                 shares=shares * 0.1, views=views * early)
+        snapshot(post, published + timedelta(hours=24), likes=likes, comments=comments, shares=shares, views=views)
+        posts.append(post)
+        monday += timedelta(weeks=1)
+    posts_refresh(org.pk, [p.pk for p in posts])
+
+    facts, total = [], 10000
+    day = date(2026, 1, 5)
+    while day <= PERIOD.end:
+        gained, lost = 20, 5
+        if variant == "flat" and day >= PERIOD.start:
+            gained, lost = 1, 1  # plenty of engagement, no new followers
+        if variant == "push_loss" and day == BAIT_MONDAY:
+            lost = 100
+        if variant is None and day == BAIT_MONDAY:
+            lost = 6  # a push day with an ordinary loss
+        total += gained - lost
+        facts.append(AccountDailyFact(organization=org, account=account, brand=brand, platform="weibo", day=day,
+                                      followers_total=total, followers_gained=gained, followers_lost=lost,
+                                      followers_net=gained - lost))
+        day += timedelta(days=1)
+    AccountDailyFact.objects.bulk_create(facts)
+    return Scope(organization_id=org.pk, brand_ids=(brand.pk,)), account
+
+
+def kinds(report):
+    return [a.kind for a in report.anomalies]
+
+
+def test_clean_account_raises_nothing(org):
+    scope, _ = build(org)
+    report = anomalies(scope, PERIOD)
+    assert report.anomalies == []
+    # Every check had something to look at, so "nothing" means "nothing wrong", not "nothing checked".
+    assert report.checked == {"ratio_shift": 1, "early_surge": 2, "push_day_loss": 1, "flat_growth": 1}
+
+
+def test_like_bait_shifts_the_ratios(org):
+    scope, account = build(org, "bait")
+    report = anomalies(scope, PERIOD)
+    assert kinds(report) == ["ratio_shift"]
+    flag = report.anomalies[0]
+    assert (flag.account_id, flag.start, flag.end) == (account.pk, BAIT_MONDAY, date(2026, 3, 15))
+    assert flag.values["likes_per_comment"] == 50 and flag.values["likes_per_comment_median"] == 5
+    assert flag.values["likes_per_share"] == 100 and flag.values["likes_per_share_median"] == 10
+    assert "likes per comment rose to 50.0 against a rolling median of 5.0" in flag.reason
+    assert "like-bait" in flag.reason and "bought likes" in flag.reason
+
+
+def test_outsized_share_in_the_first_hours(org):
+    scope, account = build(org, "early")
+    report = anomalies(scope, PERIOD)
+    assert kinds(report) == ["early_surge"]
+    flag = report.anomalies[0]
+    assert flag.post_title == f"post {BAIT_MONDAY}" and flag.start == BAIT_MONDAY
+    assert flag.values["likes_early"] == 900 and flag.values["likes_total"] == 1000
+    assert "90% of its likes (900 of 1,000)" in flag.reason and "first 3 hours" in flag.reason
+
+
+def test_follower_loss_on_a_push_day(org):
+    scope, account = build(org, "push_loss")
+    report = anomalies(scope, PERIOD)
+    assert kinds(report) == ["push_day_loss"]
+    flag = report.anomalies[0]
+    assert flag.start == BAIT_MONDAY
+    assert flag.values == {"followers_lost": 100, "pushes": 1, "quiet_day_median": 5, "quiet_days": 60}
+    assert flag.reason.startswith("Lost 100 followers on 2026-03-09, a day with 1 push, against a median of 5")
+
+
+def test_high_engagement_with_flat_follower_growth(org):
+    scope, account = build(org, "flat")
+    report = anomalies(scope, PERIOD)
+    assert kinds(report) == ["flat_growth"]
+    flag = report.anomalies[0]
+    assert flag.values["engagement"] == 2600  # two weekly posts × (1,000 + 200 + 100)
+    assert flag.values["followers_net"] == 0
+    assert "does not convince them to follow" in flag.reason
+
+
+def test_thresholds_are_adjustable(org):
+    scope, _ = build(org, "push_loss")
+    strict = AnomalyThresholds(push_loss_min=1000)
+    assert anomalies(scope, PERIOD, strict).anomalies == []
+
+
+def test_post_only_filters_skip_the_follower_checks(org):
+    scope, _ = build(org, "push_loss")
+    report = anomalies(scope.narrowed(content_formats=("image_note",)), PERIOD)
+    assert report.checked["push_day_loss"] == 0 and report.notes

@@ -64,7 +64,9 @@ def test_production_requires_postgresql_and_broker():
 
 
 def test_check_deploy_has_no_warnings():
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL")}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: the browser tests set it for their own process; a deployment never has it.
+    unset = ("DATABASE_URL", "CELERY_BROKER_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE")
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(PRODUCTION_ENV)
     out = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"], cwd=ROOT,
                          env=env, capture_output=True, text=True, timeout=120, check=False)

@@ -170,13 +170,13 @@ def rollup_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: dat
               f"{qn('created_at')}, {qn('updated_at')}"
     where_sql = " AND ".join(where)
     all_posts = (
-        f"INSERT INTO {qn(rollup)} ({columns}) "
+        f"INSERT INTO {qn(rollup)} ({columns}) "  # noqa: S608 - identifiers quoted by qn, values bound
         f"SELECT f.{qn('organization_id')}, {fdims}, NULL, f.{qn('day')}, COUNT(*), {sums}, {now}, {now} "
         f"FROM {qn(fact)} f WHERE {where_sql} "
         f"GROUP BY f.{qn('organization_id')}, {fdims}, f.{qn('day')}"
     )
     per_category = (
-        f"INSERT INTO {qn(rollup)} ({columns}) "
+        f"INSERT INTO {qn(rollup)} ({columns}) "  # noqa: S608 - identifiers quoted by qn, values bound
         f"SELECT f.{qn('organization_id')}, {fdims}, t.{qn('category_id')}, f.{qn('day')}, COUNT(*), {sums}, "
         f"{now}, {now} FROM {qn(fact)} f JOIN {qn(tagging)} t ON t.{qn('post_id')} = f.{qn('post_id')} "
         f"AND t.{qn('organization_id')} = f.{qn('organization_id')} WHERE {where_sql} "

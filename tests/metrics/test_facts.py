@@ -1,6 +1,6 @@
 """Snapshots → period facts → daily rollup: the guide's May/June example and its edge cases."""
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -81,9 +81,8 @@ def test_two_snapshots_on_one_day_use_the_last_one_and_missing_metrics_carry():
 
 def test_days_are_beijing_days():
     """23:30 UTC on 31 May is 07:30 on 1 June in Beijing: a June fact."""
-    from datetime import timezone as dt_tz
 
-    snaps = [{"collected_at": datetime(2026, 5, 31, 23, 30, tzinfo=dt_tz.utc), "views": 10}]
+    snaps = [{"collected_at": datetime(2026, 5, 31, 23, 30, tzinfo=UTC), "views": 10}]
     assert deltas_from_snapshots(snaps, None, BJ)[0]["day"] == date(2026, 6, 1)
 
 

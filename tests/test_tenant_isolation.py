@@ -219,7 +219,8 @@ def _check_action(api, route_name, url, org, other_org):
 
 
 def _check_param_scoped_view(api, entry, view_class, org, other_org):
-    """Views without a model (KPI answers) take ids as query parameters: another tenant's id is a 404."""
+    """Views without a model (KPI answers) take ids as query parameters: another tenant's id is a 404, one's own
+    id an answer (GET views); the other organization's slug is a 404 whatever the parameters."""
     url = reverse(entry.name, kwargs={"org_slug": org.slug})
     for param, model in view_class.scoped_params.items():
         theirs = make(model, other_org)
@@ -227,6 +228,12 @@ def _check_param_scoped_view(api, entry, view_class, org, other_org):
         response_missing = api.get(url, {param: MISSING_ID})
         assert response_theirs.status_code == 404, f"{url}?{param}=<other tenant> gave {response_theirs.status_code}"
         assert response_theirs.content == response_missing.content
+        if hasattr(view_class, "get"):
+            mine = make(model, org)
+            assert api.get(url, {param: mine.pk}).status_code == 200, f"{url}?{param}=<own id> is not answered"
+    if hasattr(view_class, "get"):
+        assert api.get(url).status_code == 200
+        assert api.get(reverse(entry.name, kwargs={"org_slug": other_org.slug})).status_code == 404
 
 
 @pytest.mark.django_db

@@ -14,6 +14,8 @@ from datetime import date, datetime
 
 from django.http import Http404
 from django.urls import path
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import serializers
@@ -55,7 +57,7 @@ PAID_KIND_NONE = "none"
 class IdListField(serializers.Field):
     """Ids as a repeatable parameter and/or comma-separated (``brand=1&brand=2`` or ``brand=1,2``)."""
 
-    default_error_messages = {"invalid": "Give ids as positive integers, comma-separated or repeated."}
+    default_error_messages = {"invalid": _("Give ids as positive integers, comma-separated or repeated.")}
 
     def get_value(self, dictionary):
         if hasattr(dictionary, "getlist"):
@@ -82,12 +84,16 @@ class IdListField(serializers.Field):
 
 @extend_schema_field(OpenApiTypes.STR)
 class ChoiceListField(IdListField):
-    """Values from a fixed list, repeatable and/or comma-separated."""
+    """Values from a fixed list, repeatable and/or comma-separated. The OpenAPI description lists the values
+    (the parameter is a string, so the schema cannot carry them as an enum)."""
 
-    default_error_messages = {"invalid_choice": "{value!r} is not one of: {choices}."}
+    default_error_messages = {"invalid_choice": _("{value!r} is not one of: {choices}.")}
 
     def __init__(self, choices, **kwargs):
         self.choices = tuple(choices)
+        values = ", ".join(c or '""' for c in self.choices)
+        kwargs["help_text"] = format_lazy(_("{help} Values: {values}; several comma-separated or repeated."),
+                                          help=kwargs.get("help_text", ""), values=values)
         super().__init__(**kwargs)
 
     def to_internal_value(self, data):
@@ -107,37 +113,41 @@ class ChoiceListField(IdListField):
 class ScopeParams(serializers.Serializer):
     """Scope and period, shared by every KPI endpoint."""
 
-    brand = IdListField(required=False, help_text="Brand id(s); default: every brand you may see (own brands; "
-                                                  "competitor brands are only compared in benchmarks).")
-    platform = ChoiceListField(tuple(PLATFORM_LABELS), required=False, help_text="Platform key(s).")
-    account = IdListField(required=False, help_text="Social account id(s).")
-    media_type = ChoiceListField(MediaType.values, required=False, help_text="owned, paid, earned.")
+    brand = IdListField(required=False, help_text=_("Brand id(s); default: every brand you may see (own brands; "
+                                                    "competitor brands are only compared in benchmarks). Several "
+                                                    "brands are summed: the organization's KPIs."))
+    platform = ChoiceListField(tuple(PLATFORM_LABELS), required=False, help_text=_("Platform key(s)."))
+    account = IdListField(required=False, help_text=_("Social account id(s), comma-separated or repeated."))
+    media_type = ChoiceListField(MediaType.values, required=False, help_text=_("Media type(s) of the content."))
     paid_kind = ChoiceListField((*(v for v in PaidKind.values if v), PAID_KIND_NONE), required=False,
-                                help_text="promoted, paid_ad, influencer, or none (not paid).")
-    traffic = ChoiceListField(Traffic.values, required=False, help_text="organic or paid traffic.")
-    content_format = ChoiceListField(ContentFormat.values, required=False, help_text="Content format(s).")
+                                help_text=_("Paid kind(s); none = content that is not paid."))
+    traffic = ChoiceListField(Traffic.values, required=False, help_text=_("Organic or paid traffic."))
+    content_format = ChoiceListField(ContentFormat.values, required=False, help_text=_("Content format(s)."))
     category = serializers.IntegerField(required=False, min_value=1,
-                                        help_text="Content category id; its sub-categories and variants included.")
-    campaign = IdListField(required=False, help_text="Campaign id(s).")
-    start = serializers.DateField(required=False, help_text="First day (YYYY-MM-DD, Beijing time), with end.")
-    end = serializers.DateField(required=False, help_text="Last day, included.")
+                                        help_text=_("Content category id; its sub-categories and variants "
+                                                    "included."))
+    campaign = IdListField(required=False, help_text=_("Campaign id(s), comma-separated or repeated."))
+    start = serializers.DateField(required=False, help_text=_("First day (YYYY-MM-DD, Beijing time), with end."))
+    end = serializers.DateField(required=False, help_text=_("Last day, included."))
     preset = serializers.ChoiceField([p.value for p in Preset], required=False,
-                                     help_text="Instead of start/end; default last_30_days.")
+                                     help_text=_("Instead of start/end; default last_30_days."))
     granularity = serializers.ChoiceField([g.value for g in Granularity], required=False,
-                                          help_text="Series buckets: day (default for ≤ 90 days), week, month, "
-                                                    "quarter.")
+                                          help_text=_("Buckets of the /kpis/ series: day (default up to 92 days), "
+                                                      "week (up to 366 days), month (longer), quarter. The other "
+                                                      "endpoints answer for the whole period."))
 
     def validate(self, attrs):
         start, end, preset = attrs.get("start"), attrs.get("end"), attrs.get("preset")
         if (start is None) != (end is None):
-            raise serializers.ValidationError({"start": "Give both start and end, or a preset."})
+            raise serializers.ValidationError({"start": _("Give both start and end, or a preset.")})
         if start is not None and preset:
-            raise serializers.ValidationError({"preset": "Give either start/end or a preset, not both."})
+            raise serializers.ValidationError({"preset": _("Give either start/end or a preset, not both.")})
         if start is not None:
             if end < start:
-                raise serializers.ValidationError({"end": "end is before start."})
+                raise serializers.ValidationError({"end": _("end is before start.")})
             if (end - start).days + 1 > MAX_PERIOD_DAYS:
-                raise serializers.ValidationError({"end": f"A period spans at most {MAX_PERIOD_DAYS} days."})
+                raise serializers.ValidationError(
+                    {"end": _("A period spans at most %(days)d days.") % {"days": MAX_PERIOD_DAYS}})
             days = (end - start).days + 1
             default = Granularity.DAY if days <= 92 else Granularity.WEEK if days <= 366 else Granularity.MONTH
             attrs["period"] = Period(start, end, attrs.get("granularity") or default)
@@ -146,33 +156,38 @@ class ScopeParams(serializers.Serializer):
         period = attrs["period"]
         if period.granularity == Granularity.DAY and period.days > MAX_DAY_BUCKETS:
             raise serializers.ValidationError(
-                {"granularity": f"A daily series covers at most {MAX_DAY_BUCKETS} days: use week or month."})
+                {"granularity": _("A daily series covers at most %(days)d days: use week or month.")
+                 % {"days": MAX_DAY_BUCKETS}})
         return attrs
 
 
 class KpiParams(ScopeParams):
     metrics = ChoiceListField(tuple(dict.fromkeys((*CONTENT_DEFAULT, *ACCOUNT_DEFAULT))), required=False,
-                              help_text="Catalog keys to compute (default: all).")
+                              help_text=_("Catalog keys to compute (default: all; see /api/v1/catalog/)."))
 
 
 class CategoryParams(ScopeParams):
     metrics = ChoiceListField(PER_POST_METRICS, required=False,
-                              help_text="Per-post metrics (default: " + ", ".join(CATEGORY_DEFAULT_METRICS) + ").")
+                              help_text=format_lazy(_("Per-post metrics (default: {metrics})."),
+                                                    metrics=", ".join(CATEGORY_DEFAULT_METRICS)))
     paid = serializers.ChoiceField([m.value for m in PaidMode], required=False,
-                                   help_text="exclude (default: organic only), only, separate (organic and paid "
-                                             "groups side by side) or include (pooled).")
+                                   help_text=_("exclude (default: organic only), only (paid only), separate "
+                                               "(organic and paid groups side by side, never pooled) or include "
+                                               "(pooled; paid_n says how many are paid). A post is paid when its "
+                                               "media type or its traffic is paid."))
     include_paid = serializers.BooleanField(required=False, default=None, allow_null=True,
-                                            help_text="true = paid=include; false = paid=exclude.")
+                                            help_text=_("true = paid=include; false = paid=exclude."))
     items = serializers.BooleanField(required=False, default=False,
-                                     help_text="Add each post with its index against its group's median.")
+                                     help_text=_("Add each post with its values and its index against its "
+                                                 "group's median (value / median; null when the median is 0)."))
     small_sample = serializers.IntegerField(required=False, min_value=1,
-                                            help_text="Groups with fewer posts are flagged (default: "
-                                                      "settings.KPIBOARD_SMALL_SAMPLE).")
+                                            help_text=_("Groups with fewer posts are flagged small_sample "
+                                                        "(default: the KPIBOARD_SMALL_SAMPLE setting, 5)."))
 
     def validate(self, attrs):
         attrs = super().validate(attrs)
         if attrs.get("include_paid") is not None and attrs.get("paid"):
-            raise serializers.ValidationError({"include_paid": "Give either paid or include_paid."})
+            raise serializers.ValidationError({"include_paid": _("Give either paid or include_paid.")})
         if attrs.get("include_paid") is not None:
             attrs["paid"] = PaidMode.INCLUDE if attrs["include_paid"] else PaidMode.EXCLUDE
         attrs.setdefault("paid", PaidMode.EXCLUDE)
@@ -180,12 +195,14 @@ class CategoryParams(ScopeParams):
 
 
 class BenchmarkParams(ScopeParams):
-    competitor = IdListField(required=False, help_text="Competitor brand id(s) (default: every competitor brand "
-                                                       "you may see).")
+    competitor = IdListField(required=False, help_text=_("Competitor brand id(s) (default: every competitor "
+                                                         "brand you may see)."))
     paid = serializers.ChoiceField([PaidMode.EXCLUDE.value, PaidMode.INCLUDE.value], required=False,
-                                   default=PaidMode.EXCLUDE.value, help_text="exclude (default) or include.")
+                                   default=PaidMode.EXCLUDE.value,
+                                   help_text=_("exclude (default: organic content and accounts only) or include "
+                                               "(pooled; each top post says whether it is paid)."))
     top = serializers.IntegerField(required=False, min_value=1, max_value=200, default=20,
-                                   help_text="Top posts at content level.")
+                                   help_text=_("How many top posts the content level lists."))
 
 
 # ------------------------------------------------------------------------------- response documentation
@@ -193,10 +210,14 @@ class BenchmarkParams(ScopeParams):
 
 class StatSerializer(serializers.Serializer):
     median = serializers.FloatField(allow_null=True, help_text=MEDIAN_DEFINITION)
-    mean = serializers.FloatField(allow_null=True)
-    n = serializers.IntegerField(help_text="Posts the median and mean were computed over.")
-    sum = serializers.FloatField(allow_null=True, required=False)
-    per_effort_hour = serializers.FloatField(allow_null=True, required=False)
+    mean = serializers.FloatField(allow_null=True, help_text=_("Arithmetic mean over the same n posts."))
+    n = serializers.IntegerField(help_text=_("Posts the median and mean were computed over (posts whose value "
+                                             "is known); 0 gives a null median and mean."))
+    sum = serializers.FloatField(allow_null=True, required=False, help_text=_("Σ of the same n values."))
+    per_effort_hour = serializers.FloatField(
+        allow_null=True, required=False,
+        help_text=_("Σ value / Σ effort hours over the posts whose effort is recorded; amounts only (null for "
+                    "rates)."))
 
 
 class KpiValueSerializer(serializers.Serializer):
@@ -210,10 +231,11 @@ class KpiValueSerializer(serializers.Serializer):
     formula = serializers.CharField()
     formulas = serializers.DictField(child=serializers.CharField(), help_text="Per platform, where it differs.")
     higher_is_better = serializers.BooleanField()
-    value = serializers.FloatField(allow_null=True, help_text="None: empty (no data, or a zero denominator).")
-    previous = serializers.FloatField(allow_null=True)
-    change = serializers.FloatField(allow_null=True, help_text="value − previous")
-    change_pct = serializers.FloatField(allow_null=True, help_text="(value − previous) / |previous|")
+    value = serializers.FloatField(allow_null=True, help_text=_("null: empty (no data, or a zero denominator)."))
+    previous = serializers.FloatField(allow_null=True, help_text=_("The same KPI over the previous period."))
+    change = serializers.FloatField(allow_null=True, help_text=_("value − previous (null when either is null)."))
+    change_pct = serializers.FloatField(allow_null=True, help_text=_("(value − previous) / |previous|, a 0–1 "
+                                                                     "fraction; null when previous is 0 or null."))
 
 
 class SeriesSerializer(serializers.Serializer):
@@ -254,9 +276,11 @@ class QualityKpiSerializer(serializers.Serializer):
     formula = serializers.CharField()
     unit = serializers.CharField()
     higher_is_better = serializers.BooleanField()
-    value = serializers.FloatField(allow_null=True)
-    median = serializers.FloatField(allow_null=True)
-    n = serializers.IntegerField(allow_null=True)
+    value = serializers.FloatField(allow_null=True, help_text=_("Per-item averages: the mean; otherwise a ratio "
+                                                                "of sums (null for a zero denominator)."))
+    median = serializers.FloatField(allow_null=True, help_text=MEDIAN_DEFINITION)
+    n = serializers.IntegerField(allow_null=True, help_text=_("Posts the mean and median were computed over "
+                                                              "(null for ratio KPIs)."))
 
 
 class FunnelStageSerializer(serializers.Serializer):
@@ -289,7 +313,8 @@ class CategoryItemSerializer(serializers.Serializer):
     platform = serializers.CharField()
     paid = serializers.BooleanField()
     values = serializers.DictField(child=serializers.FloatField(allow_null=True))
-    index = serializers.DictField(child=serializers.FloatField(allow_null=True), help_text="value / group median")
+    index = serializers.DictField(child=serializers.FloatField(allow_null=True),
+                                  help_text=_("value / the group's median (null when the median is 0 or null)."))
 
 
 class CategoryGroupSerializer(serializers.Serializer):
@@ -298,9 +323,10 @@ class CategoryGroupSerializer(serializers.Serializer):
     path_zh = serializers.ListField(child=serializers.CharField())
     depth = serializers.IntegerField()
     segment = serializers.ChoiceField(["organic", "paid", "all"])
-    n = serializers.IntegerField(help_text="Posts in the group.")
-    paid_n = serializers.IntegerField()
-    small_sample = serializers.BooleanField(help_text="n < small_sample_threshold: too few posts to conclude.")
+    n = serializers.IntegerField(help_text=_("Posts in the group (each metric's own n is beside its median)."))
+    paid_n = serializers.IntegerField(help_text=_("Of which paid (non-zero only with paid=include or only)."))
+    small_sample = serializers.BooleanField(help_text=_("n < small_sample_threshold: too few posts to conclude; "
+                                                        "widen the period."))
     effort_n = serializers.IntegerField()
     effort_hours = serializers.FloatField(allow_null=True)
     metrics = serializers.DictField(child=StatSerializer())
@@ -364,7 +390,7 @@ class BenchmarksSerializer(serializers.Serializer):
 class AnomalySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(["ratio_shift", "early_surge", "push_day_loss", "flat_growth"])
     label = serializers.CharField()
-    reason = serializers.CharField(help_text="A sentence a marketer can read.")
+    reason = serializers.CharField(help_text=_("A sentence a marketer can read, with the numbers behind it."))
     account_id = serializers.IntegerField()
     account = serializers.CharField()
     platform = serializers.CharField()
@@ -384,14 +410,21 @@ class AnomalyReportSerializer(serializers.Serializer):
     notes = serializers.ListField(child=serializers.CharField())
 
 
-ERRORS = {400: OpenApiResponse(description="A query parameter is invalid (the body names it)."),
-          404: OpenApiResponse(description="Unknown organization, or an id that does not exist or is not yours.")}
+ERRORS = {400: OpenApiResponse(description=_("A query parameter is invalid (the body names it).")),
+          404: OpenApiResponse(description=_("Unknown organization, or an id that does not exist or is not "
+                                             "yours."))}
 
-SCOPE_DOC = (
+SCOPE_DOC = _(
     "Scope: brand, platform, account, media_type, paid_kind, traffic, content_format, category (with its "
-    "descendants), campaign. Period: start + end (Beijing days, both included) or preset; the previous period "
-    "has the same length (a whole month is compared with the previous month). "
+    "descendants), campaign; every filter narrows the answer and several values of one filter are OR-ed. Period: "
+    "start + end (Beijing days, both included) or preset; the previous period has the same length (a whole "
+    "month is compared with the previous month, a whole quarter or year with the previous one). "
 )
+
+
+def describe(*parts) -> str:
+    """An endpoint's OpenAPI description: the parts joined, translated when the schema is rendered."""
+    return format_lazy("{}" * len(parts), *parts)
 
 
 # ------------------------------------------------------------------------------------------------ views
@@ -470,9 +503,14 @@ class KpiView(EngineView):
 
     @extend_schema(
         operation_id="kpis", parameters=[KpiParams], responses={200: KpiReportSerializer, **ERRORS},
-        description=SCOPE_DOC + "Content KPIs: a base metric is the sum of its daily deltas in the period (never "
-        "a cumulative counter); a derived KPI is a ratio of sums with each platform's formula; a zero "
-        "denominator gives null. Account KPIs: followers = last value in the period; sums exclude unsettled days.",
+        description=describe(SCOPE_DOC, _(
+            "Content KPIs: a base metric is the sum of its daily deltas in the period (never a cumulative "
+            "counter); a derived KPI is a ratio of sums, Σ numerator / Σ denominator, with each platform's "
+            "engagement formula (see /api/v1/catalog/); a zero or missing denominator gives null, never 0. Account "
+            "KPIs: followers = each account's last value in the period; other sums exclude unsettled days; account "
+            "data has no paid kind, traffic, format, category or campaign, so those filters leave it empty. Every "
+            "value comes with the previous period's value and the change; the series has one bucket per "
+            "granularity step.")),
     )
     def get(self, request, org_slug):
         data = self.params(request)
@@ -485,9 +523,12 @@ class FunnelView(EngineView):
 
     @extend_schema(
         operation_id="funnel", parameters=[ScopeParams], responses={200: FunnelSerializer, **ERRORS},
-        description=SCOPE_DOC + "Stages awareness → consideration → purchase → retention → advocacy. Quality "
-        "KPIs: average impressions / views / engagement per item (mean with median and n), follower loss per "
-        "push and the loss / gain ratio, CPA, refund rate, average shares per item. " + MEDIAN_DEFINITION,
+        description=describe(SCOPE_DOC, _(
+            "Stages awareness → consideration → purchase → retention → advocacy, in total and per platform. "
+            "Quality KPIs: average impressions / views / engagement per item (mean with median and n; paid posts "
+            "count unless the scope filters them), follower loss per push (Σ followers lost / posts published) and "
+            "the loss / gain ratio, CPA (Σ cost / Σ paying customers), refund rate, average shares per item. "),
+            MEDIAN_DEFINITION),
     )
     def get(self, request, org_slug):
         data = self.params(request)
@@ -503,9 +544,13 @@ class CategoryComparisonView(EngineView):
     @extend_schema(
         operation_id="category_comparison", parameters=[CategoryParams],
         responses={200: CategoryComparisonSerializer, **ERRORS},
-        description=SCOPE_DOC + MEDIAN_DEFINITION + " A post counts in each category above one of its tags. "
-        "Answer: {\"groups\": [{\"path\": [\"Education\", \"Brand image\"], \"n\": 6, \"small_sample\": false, "
-        "\"metrics\": {\"likes\": {\"median\": …, \"mean\": …, \"n\": …}}}]}.",
+        description=describe(SCOPE_DOC, MEDIAN_DEFINITION, _(
+            " A post counts once in each category above one of its tags (a variant's post is in its sub-category "
+            "and category too). Paid content (paid media type or paid traffic) is left out unless paid= or "
+            "include_paid= asks for it. index = the post's value / its group's median. Answer: {\"groups\": "
+            "[{\"path\": [\"Education\", \"Brand image\"], \"n\": 6, \"small_sample\": false, \"metrics\": "
+            "{\"likes\": {\"median\": …, \"mean\": …, \"n\": …}}}]}; overall holds the same figures for "
+            "every post in scope.")),
     )
     def get(self, request, org_slug):
         data = self.params(request)
@@ -524,9 +569,11 @@ class BenchmarksView(EngineView):
 
     @extend_schema(
         operation_id="benchmarks", parameters=[BenchmarkParams], responses={200: BenchmarksSerializer, **ERRORS},
-        description=SCOPE_DOC + "Account level: followers, net follower gain, posts, total engagement and "
-        "engagement per post (median, mean, n), ranked within each platform. Content level: top posts across own "
-        "and competitor accounts. " + MEDIAN_DEFINITION,
+        description=describe(SCOPE_DOC, _(
+            "Two tables, never mixed. Account level: followers (last value), net follower gain, posts published, "
+            "total engagement (Σ of the period's deltas) and engagement per post (median, mean, n), ranked within "
+            "each platform (1 = best). Content level: top posts across own and competitor accounts by "
+            "engagement, with account, date and engagement columns. "), MEDIAN_DEFINITION),
     )
     def get(self, request, org_slug):
         data = self.params(request)
@@ -545,9 +592,16 @@ class AnomaliesView(EngineView):
 
     @extend_schema(
         operation_id="anomalies", parameters=[ScopeParams], responses={200: AnomalyReportSerializer, **ERRORS},
-        description=SCOPE_DOC + "Flags: ratio_shift (likes per comment / per share against the account's rolling "
-        "median), early_surge (share of a post's counts in its first hours, where hourly snapshots exist), "
-        "push_day_loss (follower loss on push days), flat_growth (high engagement, flat follower growth).",
+        description=describe(SCOPE_DOC, _(
+            "Flags, each with a readable reason and the numbers behind it (default thresholds in thresholds): "
+            "ratio_shift (a week's likes per comment or per share at least twice, or at most half, the account's "
+            "rolling median over its previous 8 weeks with data — the middle value, or the mean of the two middle "
+            "values for an even count; needs 4 such weeks and 20 comments + shares in the week), early_surge (at "
+            "least half of a post's views, likes, comments or shares, of at least 100, arrived in its first 3 "
+            "hours, where hourly snapshots exist), push_day_loss (at least 10 followers lost on a day with a push, "
+            "and at least twice the median loss of days without one), flat_growth (at least 1,000 interactions "
+            "but under 1 net follower per 1,000 interactions and at most 0.5 % growth). checked says how many "
+            "accounts (posts, for early_surge) each check could look at.")),
     )
     def get(self, request, org_slug):
         data = self.params(request)

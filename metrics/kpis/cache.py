@@ -1,13 +1,16 @@
 """Caching of engine answers, keyed so that a committed import is visible at once and tenants never share.
 
 Key = ``kpiboard:kpi:<function>:<organization id>:<sha256 of (organization id, function, normalised scope,
-period, options, sorted (brand id, data_version) of the brands in scope[, category tree version])>``.
+period, options, sorted (brand id, data_version, brand and accounts edit stamps) of the brands in scope[,
+category tree version])>``.
 
 - Every import bumps ``Brand.data_version`` in its own transaction (``metrics.services.facts.posts_refresh``), so
   the next question after the commit builds a new key: no invalidation to forget, stale entries just expire.
 - The organization id is part of the key (in clear and in the digest), and the scope's brand ids come from the
   member's visible brands, so two organizations — or a client and a manager — with the same question never
   read each other's entry.
+- Editing a brand or one of its accounts (competitor flag, media type, name) changes answers without an import:
+  the brand's ``updated_at`` and its accounts' (count, last ``updated_at``) join the key.
 - Category names and paths are part of some answers, and renaming a category does not touch the facts: the
   category tree's (count, last update) joins the key of every answer that shows or filters categories.
 
@@ -30,16 +33,25 @@ from django.db.models import Count, Max
 CACHE_PREFIX = "kpiboard:kpi"
 
 
-def _versions(scope) -> list[tuple[int, int]]:
+def _versions(scope) -> list[tuple]:
+    """Per brand in scope: (id, data_version, last edit of the brand, its accounts' count and last edit).
+
+    The accounts' part is there because editing an account changes answers without an import: flagging it a
+    competitor's takes its posts out of the brand's own KPIs, its media type moves its account facts, its name
+    is shown in benchmarks and anomalies. One query, like the data versions alone.
+    """
     from accounts.models import Brand
 
     if not scope.brand_ids:
         return []
-    return list(
+    rows = (
         Brand.objects.filter(organization_id=scope.organization_id, id__in=scope.brand_ids)
         .order_by("id")
-        .values_list("id", "data_version")
+        .annotate(accounts=Count("social_accounts"), accounts_changed=Max("social_accounts__updated_at"))
+        .values_list("id", "data_version", "updated_at", "accounts", "accounts_changed")
     )
+    return [(i, version, str(changed), accounts, str(accounts_changed))
+            for i, version, changed, accounts, accounts_changed in rows]
 
 
 def _category_version(organization_id: int) -> list:

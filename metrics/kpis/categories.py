@@ -45,9 +45,11 @@ DEFAULT_METRICS = ("views", "likes", "comments", "shares", "collects", "engageme
 
 MEDIAN_DEFINITION = (
     "median = percentile_cont(0.5) over the group's posts with a known value: the middle value for an odd n, "
-    "the mean of the two middle values for an even n. Posts = those published in the period, each with its "
-    "lifetime-to-date value as of the period's end (the sum of its daily facts up to the end date); n is the "
-    "number of posts the median and mean were computed over."
+    "the mean of the two middle values for an even n (linear interpolation). Posts = those in scope published in "
+    "the period (Beijing days, both ends included), each with its lifetime-to-date value as of the period's end "
+    "(the sum of its daily facts up to the end date, never raw snapshots); a derived metric's value is the post's "
+    "own ratio with its platform's formula. A post whose value is unknown (not reported) is left out; a reported "
+    "0 counts. n is the number of posts the median and mean were computed over."
 )
 
 

@@ -19,6 +19,9 @@ Values per post (likes, comments, shares, views):
                                      June: +3000 views, +50 likes, +2 comments, +0 shares)
   competitor brand "Rival", Weibo account: c1 (500, 50, 50, 5000), c2 (100, 10, 10, 1000)
 
+Content formats: bk1–bk5 are short videos, bili1 a long video, every other post an image note. Campaign
+"Summer launch" holds the celebrity posts sun1–sun3 and li1–li2.
+
 Account daily facts of the Weibo account: 31 May total 9,900 (+10 / −5, net 5); 1 June total 10,000 (+100 / −10,
 net 90); 15 June 10,200 (+200 / −20, net 180); 30 June 10,300 (+50 / −500, net −450) *unsettled*.
 Competitor's Weibo account: 30 June total 50,000, net 1,000.
@@ -37,6 +40,7 @@ from metrics.models import AccountDailyFact, PostSnapshot
 from metrics.services.facts import posts_refresh
 from tests.factories import (
     BrandFactory,
+    CampaignFactory,
     ContentCategoryFactory,
     PostCategoryFactory,
     PostFactory,
@@ -59,6 +63,7 @@ class Golden:
     weibo: object
     bili: object
     rival_weibo: object
+    campaign: object = None
     categories: dict = field(default_factory=dict)
     posts: dict = field(default_factory=dict)
 
@@ -73,7 +78,8 @@ def build_golden(org) -> Golden:
     weibo = SocialAccountFactory(organization=org, brand=brand, platform="weibo", handle="glow_weibo")
     bili = SocialAccountFactory(organization=org, brand=brand, platform="bilibili", handle="glow_bili")
     rival_weibo = SocialAccountFactory(organization=org, brand=rival, platform="weibo", handle="rival_weibo")
-    g = Golden(org, brand, rival, weibo, bili, rival_weibo)
+    campaign = CampaignFactory(organization=org, brand=brand, name="Summer launch", slug="summer-launch-golden")
+    g = Golden(org, brand, rival, weibo, bili, rival_weibo, campaign)
 
     def category(name, parent=None):
         node = ContentCategoryFactory(organization=org, name=name, parent=parent)
@@ -90,7 +96,8 @@ def build_golden(org) -> Golden:
 
     def post(key, account, tag, likes, comments, shares, views, day=10, **extra):
         effort = extra.pop("effort_hours", None)
-        dims = {k: extra.pop(k) for k in ("media_type", "paid_kind", "traffic") if k in extra}
+        dims = {k: extra.pop(k) for k in ("media_type", "paid_kind", "traffic", "content_format", "campaign")
+                if k in extra}
         p = PostFactory(organization=org, brand=account.brand, account=account, platform=account.platform,
                         published_at=at(2026, 6, day), title=key, effort_hours=effort, **dims)
         if tag is not None:
@@ -104,14 +111,14 @@ def build_golden(org) -> Golden:
     ):
         post(f"bi{i}", weibo, brand_image, likes, comments, shares, 1000, day=i, effort_hours=2 if i <= 3 else None)
     for i, likes in enumerate([5, 15, 25, 35, 45], start=1):
-        post(f"bk{i}", weibo, knowledge, likes, 2, i, 500, day=10 + i)
+        post(f"bk{i}", weibo, knowledge, likes, 2, i, 500, day=10 + i, content_format="short_video")
     for i, n in enumerate([100, 200, 300], start=1):
-        post(f"sun{i}", weibo, sun, n, n // 10, n // 10, 2000, day=16 + i)
-    post("li1", weibo, li, 50, 5, 5, 1000, day=20)
-    post("li2", weibo, li, 70, 7, 7, 1000, day=21)
+        post(f"sun{i}", weibo, sun, n, n // 10, n // 10, 2000, day=16 + i, campaign=campaign)
+    post("li1", weibo, li, 50, 5, 5, 1000, day=20, campaign=campaign)
+    post("li2", weibo, li, 70, 7, 7, 1000, day=21, campaign=campaign)
     post("paid1", weibo, brand_image, 99999, 0, 0, 100000, day=22, media_type="paid", paid_kind="promoted",
          traffic="paid")
-    post("bili1", bili, None, 10, 3, 2, 400, day=23, collects=1, coins=5, danmaku=7)
+    post("bili1", bili, None, 10, 3, 2, 400, day=23, collects=1, coins=5, danmaku=7, content_format="long_video")
     post("c1", rival_weibo, None, 500, 50, 50, 5000, day=5)
     post("c2", rival_weibo, None, 100, 10, 10, 1000, day=6)
 

@@ -34,6 +34,8 @@ def build(org, variant: str | None = None):
         likes, comments, shares, views = 1000, 200, 100, 10000
         if variant == "bait" and monday == BAIT_MONDAY:
             likes = 10000  # "like this post if you like the team": likes alone jump
+        if variant == "bait_stops" and monday < BAIT_MONDAY:
+            likes = 10000  # weeks of bait (or bought likes) that end with the last post
         early = 0.1
         if variant == "early" and monday == BAIT_MONDAY:
             early = 0.9  # bought in the first hours after the push
@@ -88,6 +90,19 @@ def test_like_bait_shifts_the_ratios(org):
     assert flag.values["likes_per_share"] == 100 and flag.values["likes_per_share_median"] == 10
     assert "likes per comment rose to 50.0 against a rolling median of 5.0" in flag.reason
     assert "like-bait" in flag.reason and "bought likes" in flag.reason
+
+
+def test_likes_falling_alone_is_a_shift_too(org):
+    """Likes per comment drop from 50 (nine weeks of bait) to 5 while comments and shares hold: flagged as the
+    week the bait or the bought likes stopped."""
+    scope, account = build(org, "bait_stops")
+    report = anomalies(scope, PERIOD)
+    assert kinds(report) == ["ratio_shift"]
+    flag = report.anomalies[0]
+    assert flag.start == BAIT_MONDAY
+    assert flag.values["likes_per_comment"] == 5 and flag.values["likes_per_comment_median"] == 50
+    assert "likes per comment fell to 5.0 against a rolling median of 50.0" in flag.reason
+    assert "stopped" in flag.reason
 
 
 def test_outsized_share_in_the_first_hours(org):

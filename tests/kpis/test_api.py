@@ -76,6 +76,13 @@ def test_scope_filters_from_parameters(golden, client_as):
     assert body["content"][0]["value"] == 1275
     body = api.get(url(golden, "kpis"), {**JUNE_PARAMS, "paid_kind": "promoted", "metrics": "likes"}).json()
     assert body["content"][0]["value"] == 99999
+    body = api.get(url(golden, "kpis"), {**JUNE_PARAMS, "paid_kind": "none", "metrics": "likes"}).json()
+    assert body["content"][0]["value"] == 2055
+    body = api.get(url(golden, "kpis"), {"start": "2026-04-01", "end": "2026-06-30", "granularity": "month",
+                                         "platform": "weibo", "traffic": "organic", "metrics": "views"}).json()
+    assert body["content_series"]["starts"] == ["2026-04-01", "2026-05-01", "2026-06-01"]
+    assert body["content_series"]["values"]["views"] == [None, 5000, 19500]
+    assert body["previous_period"]["start"] == "2026-01-01"
 
 
 def test_competitor_brands_only_in_benchmarks(golden, client_as):
@@ -163,3 +170,46 @@ def test_openapi_documents_the_endpoints(golden, client_as):
     category = paths["/api/v1/orgs/{org_slug}/category-comparison/"]["get"]
     assert "percentile_cont(0.5)" in category["description"]
     assert {"include_paid", "metrics", "items", "small_sample"} <= {p["name"] for p in category["parameters"]}
+
+
+def _stat_dicts(value, where="$"):
+    """Every dict of a JSON answer that holds a median or a mean, with where it sits."""
+    if isinstance(value, dict):
+        if "median" in value or "mean" in value:
+            yield where, value
+        for k, v in value.items():
+            yield from _stat_dicts(v, f"{where}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _stat_dicts(v, f"{where}[{i}]")
+
+
+@pytest.mark.parametrize("name", ROUTES)
+def test_n_sits_beside_every_median_and_mean(golden, client_as, name):
+    """Whatever the endpoint, a median or a mean never travels without the n it was computed over."""
+    api = client_as(Role.OWNER)
+    body = api.get(url(golden, name), {**JUNE_PARAMS, "brand": golden.brand.pk, "items": "true"}).json()
+    found = list(_stat_dicts(body))
+    for where, stat in found:
+        assert "n" in stat, f"{name}: {where} has a median or mean without n"
+        if stat.get("median") is not None or stat.get("mean") is not None:
+            assert isinstance(stat["n"], int) and stat["n"] > 0, f"{name}: {where}"
+    if name in ("funnel", "category-comparison", "benchmarks"):
+        assert found, f"{name}: no median at all in the answer"
+
+
+def test_the_openapi_schema_generates_without_warnings():
+    """What ``manage.py spectacular --fail-on-warn`` checks: no warning or error while generating the schema
+    (enum name clashes, undocumented fields…); every KPI endpoint parameter carries a description."""
+    from drf_spectacular.drainage import GENERATOR_STATS
+    from drf_spectacular.generators import SchemaGenerator
+
+    GENERATOR_STATS.reset()
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    problems = {**GENERATOR_STATS._warn_cache, **GENERATOR_STATS._error_cache}
+    assert not GENERATOR_STATS, f"schema warnings or errors: {problems}"
+    for name in ROUTES:
+        operation = schema["paths"][f"/api/v1/orgs/{{org_slug}}/{name}/"]["get"]
+        undocumented = [p["name"] for p in operation["parameters"] if p["in"] == "query" and not p.get("description")]
+        assert not undocumented, f"{name}: {undocumented}"
+        assert "application/json" in operation["responses"]["200"]["content"]

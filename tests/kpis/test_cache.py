@@ -9,8 +9,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import Role
-from metrics.kpis import Scope, category_comparison, kpi_report
+from metrics.kpis import Scope, benchmarks, category_comparison, kpi_report
 from metrics.kpis.cache import cache_key
+from metrics.models import DailyRollup
 from metrics.services.facts import posts_refresh
 from tests.kpis.conftest import JUNE, at, build_golden, snapshot
 from tests.kpis.test_golden import june, scope
@@ -41,6 +42,47 @@ def test_a_fresh_import_is_visible_at_once(golden):
     assert brand_image.metrics["likes"].median == 45  # 20, 30, 40, 50, 110, 1000 → (40 + 50) / 2
 
 
+def test_a_real_import_is_visible_at_once_through_the_api(org, brand, member_factory, client_as, settings, tmp_path):
+    """The whole import path (upload → batch → load in one transaction → data version bump), then the API: the
+    answer cached after the first collection is never served once the second collection is committed."""
+    from django.core.files import File
+
+    from metrics.services.imports import import_batch_create, import_batch_run
+    from tests.ingestion_load.files import xhs_notes
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    marketer = member_factory(Role.MARKETER)
+    note = {"title": "秋冬护肤 三步搞定", "published": at(2026, 6, 5, 20)}
+
+    def collect(folder, as_of, **values):
+        path = xhs_notes(tmp_path / folder / "笔记列表明细表.xlsx", [{**note, **values}])
+        with open(path, "rb") as fh:
+            batch = import_batch_create(marketer, brand, File(fh, name=path.name), enqueue=False, as_of=as_of)
+        import_batch_run(batch.pk, org.pk)
+        batch.refresh_from_db()
+        assert batch.status == "succeeded", batch.message
+
+    api = client_as(Role.VIEWER)
+    route = reverse("kpis", kwargs={"org_slug": org.slug})
+    params = {"start": JUNE[0].isoformat(), "end": JUNE[1].isoformat(), "metrics": "views,likes"}
+
+    def answer():
+        with CaptureQueriesContext(connection) as ctx:
+            values = {k["key"]: k["value"] for k in api.get(route, params).json()["content"]}
+        computed = any(DailyRollup._meta.db_table in q["sql"] for q in ctx.captured_queries)
+        return values, computed
+
+    collect("first", at(2026, 6, 15, 22), views=5000, likes=100)
+    assert answer() == ({"views": 5000, "likes": 100}, True)
+    assert answer() == ({"views": 5000, "likes": 100}, False)  # served from the cache: the rollup is not read
+    brand.refresh_from_db()
+    version = brand.data_version
+    collect("second", at(2026, 6, 30, 22), views=8000, likes=150)
+    brand.refresh_from_db()
+    assert brand.data_version == version + 1
+    assert answer() == ({"views": 8000, "likes": 150}, True)
+
+
 def test_renaming_a_category_is_visible_at_once(golden):
     first = category_comparison(scope(golden), june(), ["likes"])
     assert ["Education", "Brand image"] in [g.path for g in first.groups]
@@ -49,6 +91,20 @@ def test_renaming_a_category_is_visible_at_once(golden):
     node.save()
     renamed = category_comparison(scope(golden), june(), ["likes"])
     assert ["Education", "Brand story"] in [g.path for g in renamed.groups]
+
+
+def test_editing_an_account_is_visible_at_once(golden):
+    """Flagging the Bilibili account as a competitor's takes its posts out of the brand's own KPIs, and a new
+    display name shows in benchmarks, at once: account edits are part of the key, not only imports."""
+    assert kpi_report(scope(golden), june(), ("likes",)).value("likes") == 102054
+    bench = benchmarks(Scope(golden.org.pk, (golden.brand.pk,)), june())
+    assert {r.display_name for r in bench.account_level} >= {golden.bili.display_name}
+    golden.bili.is_competitor = True
+    golden.bili.display_name = "Glow 哔哩哔哩"
+    golden.bili.save()
+    assert kpi_report(scope(golden), june(), ("likes",)).value("likes") == 102054 - 10
+    bench = benchmarks(Scope(golden.org.pk, (golden.brand.pk,)), june())
+    assert "Glow 哔哩哔哩" in {r.display_name for r in bench.account_level}
 
 
 def test_keys_carry_the_organization(org, other_org):

@@ -1,7 +1,7 @@
 FROM python:3.11-slim-bookworm
 # CJK fonts: Chinese text rendered on the server (reports, chart images) needs them.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-noto-cjk gettext \
+    && apt-get install -y --no-install-recommends fonts-noto-cjk fonts-noto-color-emoji gettext \
     && rm -rf /var/lib/apt/lists/*
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 WORKDIR /app

@@ -108,7 +108,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "dashboard"  # the organization overview
 LOGOUT_REDIRECT_URL = "login"
 
 # Language and time: English and Simplified Chinese; Beijing time by default; amounts in CNY.

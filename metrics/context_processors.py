@@ -40,7 +40,8 @@ _BRAND_PAGES = (
 
 
 def nav_items(request) -> list[dict]:
-    """The menu entries: the organization dashboard, the current brand's pages, imports.
+    """The menu entries: the organization overview, the current brand's pages, imports. (The logo links to the
+    plain list of brands.)
 
     On a brand's page the links stay on that brand; elsewhere they go to the brand last looked at (the
     ``…-start`` routes redirect). The shared filters in the query string come along, so the period chosen on one
@@ -54,7 +55,7 @@ def nav_items(request) -> list[dict]:
     items = [
         {
             "key": "dashboard",
-            "label": _("Dashboard"),
+            "label": _("Overview"),
             "url": reverse("dashboard") + suffix,
             "active": current == "dashboard",
         }

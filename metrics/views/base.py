@@ -169,7 +169,7 @@ class BrandPageStart(OrgPageMixin, TemplateView):
 
 
 PAGE_TITLES = {
-    "dashboard": _("Dashboard"),
+    "dashboard": _("Overview"),
     "brand-dashboard": _("Brand dashboard"),
     "category-comparison": _("Category comparison"),
     "content-explorer": _("Content explorer"),

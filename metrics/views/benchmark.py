@@ -22,7 +22,9 @@ class CompetitorBenchmarkView(BrandPage):
     template_name = "metrics/competitor_benchmark.html"
     url_name = "competitor-benchmark"
     page_title = gettext_lazy("Competitor benchmark")
-    filter_fields = ("platform", "media")
+    # Campaign and category narrow the posts (content level, and each account's posts and engagement); followers
+    # are account-level figures and stay whole, which the page says when either filter is set.
+    filter_fields = ("platform", "media", "campaign", "category")
 
     def tab(self) -> str:
         tab = self.request.GET.get("tab")
@@ -72,6 +74,7 @@ class CompetitorBenchmarkView(BrandPage):
         if not context["has_data"] and not context["competitors_visible"]:
             return context
         scope = filters.get_scope([b.pk for b in brands])
+        context["post_only_filters"] = bool(scope.post_only_filters)
         result = benchmarks(scope, period, paid=paid, top=TOP_POSTS)
         own = self.brand.name
         if tab == "accounts":

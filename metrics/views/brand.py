@@ -205,7 +205,9 @@ class BrandDashboardView(BrandPage):
         context["funnel_chart"] = charts.funnel_figure(
             [{"stage": s["key"], "metric": s["headline"], "value": s["value"]} for s in stages if s["headline"]],
             name=f"{self.brand.slug}-funnel",
-            title=_("Funnel: awareness → advocacy"),
+            # The section heading names the stages; the title inside the chart says whose and when, so that a
+            # downloaded PNG stands on its own.
+            title=f"{self.brand.name} · {context['period_text']}",
         )
 
         # Top content, as the guide's table: content, date, account, engagement, likes, reposts, comments.

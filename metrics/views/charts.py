@@ -8,9 +8,10 @@ values the tables show (``customdata``), and Chinese axes get 万/亿 tick label
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, timedelta
 
 import plotly.graph_objects as go
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -269,8 +270,11 @@ def history_figure(points: Sequence[tuple], metric_keys: Iterable[str], *, name:
     lang = _lang()
     fig = fmt.new_figure(title, hovermode="x unified")
     all_values = []
+    # plotly.js has no time zones: it would draw an aware datetime's wall clock in UTC. The axis shows Beijing
+    # time, as the table beside it does.
+    moments = [timezone.localtime(m).replace(tzinfo=None) if timezone.is_aware(m) else m for m, _v in points]
     for key in metric_keys:
-        xs = [moment.isoformat() for moment, _values in points]
+        xs = [moment.isoformat() for moment in moments]
         ys = [values.get(key) for _moment, values in points]
         if not any(v is not None for v in ys):
             continue
@@ -282,15 +286,25 @@ def history_figure(points: Sequence[tuple], metric_keys: Iterable[str], *, name:
                 name=fmt.metric_label(key, lang),
                 mode="lines+markers",
                 line={"shape": "hv"},
+                marker={"size": 7},
                 customdata=fmt.hover_texts(ys, CATALOG[key].unit, lang),
                 hovertemplate="%{customdata}<extra>%{fullData.name}</extra>",
             )
         )
     zh = fmt.is_chinese(lang)
-    fig.update_layout(
-        xaxis={"type": "date", "tickformat": "%-m月%-d日 %H:%M" if zh else "%-d %b %H:%M"},
-        yaxis=fmt.value_axis(all_values, Unit.COUNT, lang),
-    )
+    days_apart = moments and max(moments) - min(moments) > timedelta(days=3)
+    if days_apart:  # collections days apart: ticks on days (the hover still gives the time)
+        xaxis = {"type": "date", "tickformat": "%-m月%-d日" if zh else "%-d %b"}
+    else:
+        xaxis = {"type": "date", "tickformat": "%-m月%-d日 %H:%M" if zh else "%-d %b %H:%M"}
+    xaxis["hoverformat"] = "%Y年%-m月%-d日 %H:%M" if zh else "%-d %b %Y %H:%M"
+    if moments and max(moments) - min(moments) < timedelta(hours=2):
+        # One collection (or a few close together): a day either side, so the axis does not repeat one minute.
+        xaxis["range"] = [
+            (min(moments) - timedelta(days=1)).isoformat(),
+            (max(moments) + timedelta(days=1)).isoformat(),
+        ]
+    fig.update_layout(xaxis=xaxis, yaxis=fmt.value_axis(all_values, Unit.COUNT, lang))
     return fmt.figure_payload(fig, name, lang, empty=not all_values)
 
 

@@ -1,5 +1,6 @@
 """The organization overview: one card per brand with its headline KPIs for the period and their change, its last
-successful import per platform and its open anomaly flags."""
+successful import per platform and its open anomaly flags. Target completion joins the cards once SMART targets
+exist (``row["targets"]``, empty until then)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from metrics import presentation as fmt
 from metrics.catalog import Level
-from metrics.kpis import kpi_report
+from metrics.kpis import Granularity, kpi_report
 from metrics.models import ImportBatch
 from metrics.views import charts
 from metrics.views.base import DashboardPage, anomaly_summary, brands_with_data, visible_brands
@@ -54,7 +55,7 @@ class OverviewView(DashboardPage):
     """Every brand of the organization the member may see, side by side."""
 
     template_name = "metrics/overview.html"
-    page_title = gettext_lazy("Dashboard")
+    page_title = gettext_lazy("Overview")
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -93,9 +94,16 @@ class OverviewView(DashboardPage):
                     else None
                 )
                 row["flag_count"], row["flags"] = anomaly_summary(scope, period, FLAGS_SHOWN)
+                # Target completion ("once targets exist"): campaigns has no SMART targets yet. When it does, a
+                # selector gives each brand's targets with their progress here and _brand_row.html shows them.
+                row["targets"] = None
             rows.append(row)
         context["own_rows"] = [r for r in rows if not r["brand"].is_competitor]
         context["competitor_rows"] = [r for r in rows if r["brand"].is_competitor]
-        context["targets"] = None  # target completion joins here once campaigns has SMART targets
-        context["views_label"] = _("Views by day")
+        views = fmt.metric_label("views", lang)
+        context["views_label"] = {
+            Granularity.DAY: _("%(metric)s by day"),
+            Granularity.WEEK: _("%(metric)s by week"),
+            Granularity.MONTH: _("%(metric)s by month"),
+        }.get(period.granularity, _("%(metric)s by day")) % {"metric": views}
         return context

@@ -100,6 +100,18 @@ def test_overview_has_a_card_per_brand_with_imports_and_flags(page_client, brand
     assert 'data-kpi="views"' in own
     assert "No data for Brew House yet" in html
     assert f"chart-views-{brand_data.brand.slug}" in charts(response)
+    assert "Views / reads / plays by day" in html
+    weekly = page_client.get(reverse("dashboard") + "?grain=week").content.decode()
+    assert "Views / reads / plays by week" in weekly and "by day" not in weekly
+
+
+def test_the_menu_names_the_overview_once_and_marks_it(page_client, brand_data):
+    html = page_client.get(reverse("dashboard")).content.decode()
+    nav = html.split('<nav class="mainnav"')[1].split("</nav>")[0]
+    assert re.findall(r">([^<]+)</a>", nav).count("Overview") == 1
+    assert 'data-nav="dashboard" class="active"' in nav
+    home = page_client.get("/").content.decode()
+    assert 'data-nav="dashboard"' in home and 'data-nav="dashboard" class="active"' not in home
 
 
 def test_category_comparison_table_chart_and_drill_down(page_client, brand_data):
@@ -145,6 +157,50 @@ def test_post_detail_shows_snapshot_history(page_client, brand_data):
     history = charts(response)["chart-history"]
     views = next(t for t in history["data"] if t["name"] == "Views / reads / plays")
     assert len(views["x"]) == 2 and views["y"][-1] > views["y"][0]
+
+
+def test_post_history_is_drawn_in_beijing_time(page_client, brand_data):
+    """plotly.js has no time zones: the chart gets Beijing wall-clock times, the same as the table beside it."""
+    from metrics.models import PostSnapshot
+
+    post = brand_data.posts[0]
+    first = PostSnapshot.objects.filter(post=post).order_by("collected_at").first()
+    history = charts(page_client.get(reverse("post-detail", kwargs={"pk": post.pk})))["chart-history"]
+    x = history["data"][0]["x"][0]
+    assert x == timezone.localtime(first.collected_at).replace(tzinfo=None).isoformat()
+    assert "+" not in x and "range" not in history["layout"]["xaxis"]  # two collections: plotly fits the axis
+
+
+def test_a_post_with_one_collection_gets_a_day_either_side_and_a_note(page_client, brand_data):
+    from metrics.models import PostSnapshot
+
+    post = brand_data.posts[0]
+    PostSnapshot.objects.filter(post=post).exclude(
+        pk=PostSnapshot.objects.filter(post=post).order_by("collected_at").first().pk
+    ).delete()
+    response = page_client.get(reverse("post-detail", kwargs={"pk": post.pk}))
+    history = charts(response)["chart-history"]
+    start, end = history["layout"]["xaxis"]["range"]
+    assert start < history["data"][0]["x"][0] < end
+    assert "data-single-collection" in response.content.decode()
+
+
+def test_benchmark_filters_by_campaign_and_category(page_client, brand_data):
+    """The benchmark has the shared filters too; a post-only filter (category) narrows the content level and the
+    page says that followers, being account-level, are not narrowed."""
+    html = page_client.get(brand_url("competitor-benchmark", brand_data.brand)).content.decode()
+    assert 'name="campaign"' in html and 'name="category"' in html
+    assert "data-post-only-filters" not in html
+
+    promotion = brand_data.categories["promotion"]
+    tagged = set(PostCategory.objects.filter(category=promotion).values_list("post_id", flat=True))
+    accounts = page_client.get(brand_url("competitor-benchmark", brand_data.brand, f"?category={promotion.pk}"))
+    assert "data-post-only-filters" in accounts.content.decode()
+    response = page_client.get(
+        brand_url("competitor-benchmark", brand_data.brand, f"?tab=content&category={promotion.pk}")
+    )
+    shown = {p.post_id for p in response.context["top_posts"]}
+    assert shown and shown <= tagged
 
 
 def test_benchmark_tabs_keep_account_and_content_level_apart(page_client, brand_data):
@@ -484,7 +540,9 @@ def test_query_counts_do_not_grow_with_the_rows(
         page_client.get(brand_url(name, brand_data.brand, query))  # warm: the engine's answers come from the cache
 
 
-def test_warming_after_an_import_serves_the_pages_from_the_cache(page_client, brand_data, django_assert_max_num_queries):
+def test_warming_after_an_import_serves_the_pages_from_the_cache(
+    page_client, brand_data, django_assert_max_num_queries
+):
     """``dashboards_warm`` renders the pages with the default filters, so the first visit finds every engine
     answer in the cache."""
     from django.core.cache import cache

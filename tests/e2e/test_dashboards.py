@@ -17,6 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from accounts.models import Brand, Organization
 from metrics.models import ContentCategory, Post, PostCategory
@@ -191,6 +192,19 @@ def visit_every_page(page, site, screenshot, suffix):
         page.goto(site.url + path)
         wait_for_charts(page)
         screenshot(page, name + suffix)
+    # The post of glow-lab collected most often: its history chart has a line, not a single point.
+    followed = (
+        Post.objects.filter(organization=site.org, brand__slug="glow-lab")
+        .annotate(collections=Count("snapshots"))
+        .order_by("-collections", "pk")
+        .first()
+    )
+    page.goto(f"{site.url}/content/posts/{followed.pk}/")
+    wait_for_charts(page)
+    history = points(page, "chart-history")
+    assert history and max(t["x"] for t in history) == followed.collections, history
+    screenshot(page, "post-detail-history" + suffix)
+
     page.goto(f"{site.url}/brands/glow-lab/categories/?paid=include")
     strip = points(page, "chart-categories")
     assert strip and sum(t["x"] for t in strip) > 0, strip  # the posts tagged above are in the comparison

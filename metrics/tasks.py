@@ -11,9 +11,12 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.utils.translation import gettext
 
+from metrics.models import ImportBatch
 from metrics.services.imports import import_batch_fail, import_batch_run, import_batches_requeue_stuck
 
+HELD_RECHECKS = (3, 10, 30)  # seconds before looking again at a batch whose row another session holds
 IMPORT_TIME_LIMIT = 25 * 60  # a 1 M-row report loads in well under a minute; 25 minutes is a runaway import
 SWEEP_TIME_LIMIT = 5 * 60
 
@@ -42,9 +45,9 @@ class ImportBatchTask(Task):
             return
         _drop_broken_connections()
         try:
-            import_batch_fail(batch_id, organization_id,
-                              f"The import failed after {self.request.retries} retries on a database error "
-                              f"({type(exc).__name__}); nothing was imported. Upload the file again.")
+            import_batch_fail(batch_id, organization_id, gettext(
+                "The import failed after {retries} retries on a database error ({error}); nothing was imported. "
+                "Upload the file again.").format(retries=self.request.retries, error=type(exc).__name__))
         except (OperationalError, InterfaceError):  # the database is still away: the sweeper will retry the batch
             pass
 
@@ -59,13 +62,28 @@ _SWEEP_HARD, _SWEEP_SOFT = _time_limits(SWEEP_TIME_LIMIT)
     max_retries=3, time_limit=_IMPORT_HARD, soft_time_limit=_IMPORT_SOFT,
 )
 def import_batch_run_task(self, batch_id: int, organization_id: int) -> str | None:
-    """Run one import batch (``import_batch_run``); returns its final status."""
+    """Run one import batch (``import_batch_run``); returns its status.
+
+    When another database session holds the batch row, the run returns without loading. Usually that session is a
+    live worker loading the batch (this message is a duplicate; the work is done once). But a worker killed with
+    SIGKILL mid-load leaves its session behind for a moment (PostgreSQL ends it when it notices the closed socket,
+    after the statement it was running), and the broker redelivers the message at once: the redelivered task
+    then finds the row still locked, and it is the one that must do the work. So a batch found held and
+    unfinished is looked at again after ``HELD_RECHECKS`` seconds; a finished one is left alone.
+    """
     try:
         batch = import_batch_run(batch_id, organization_id)
     except (OperationalError, InterfaceError):
         _drop_broken_connections()
         raise
+    held = batch is None or batch.status in (ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING)
+    if held and _batch_exists(batch_id, organization_id) and self.request.retries < len(HELD_RECHECKS):
+        raise self.retry(countdown=HELD_RECHECKS[self.request.retries], max_retries=len(HELD_RECHECKS))
     return batch.status if batch is not None else None
+
+
+def _batch_exists(batch_id: int, organization_id: int) -> bool:
+    return ImportBatch.objects.filter(pk=batch_id, organization_id=organization_id).exists()
 
 
 @shared_task(name="metrics.import_batches_sweep", acks_late=True, time_limit=_SWEEP_HARD,

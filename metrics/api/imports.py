@@ -23,6 +23,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
@@ -88,10 +89,10 @@ class ImportBatchCreateSerializer(TenantSerializerMixin, serializers.Serializer)
     file = serializers.FileField()
     brand = serializers.PrimaryKeyRelatedField(queryset=Brand.objects.all())
     platform = serializers.ChoiceField(choices=PlatformChoices.choices, required=False, allow_blank=True,
-                                       help_text="Force the platform (default: detected from the headers).")
+                                       help_text=_("Force the platform (default: detected from the headers)."))
     as_of = serializers.DateTimeField(required=False, allow_null=True,
-                                      help_text="When the data was collected (Beijing time if no offset is given); "
-                                                "default: from the file name, else the upload time.")
+                                      help_text=_("When the data was collected (Beijing time if no offset is given); "
+                                                  "default: from the file name, else the upload time."))
     mode = serializers.ChoiceField(choices=ImportBatch.Mode.choices, default=ImportBatch.Mode.VALID_ROWS)
     mapping_template = serializers.PrimaryKeyRelatedField(queryset=MappingTemplate.objects.all(), required=False,
                                                           allow_null=True)
@@ -129,12 +130,12 @@ class MappingTemplateSerializer(TenantModelSerializer):
         headers = attrs.get("headers", getattr(current, "headers", None)) or []
         mapping = attrs.get("mapping", getattr(current, "mapping", None)) or {}
         if not isinstance(headers, list) or not all(isinstance(h, str) for h in headers) or not headers:
-            raise serializers.ValidationError({"headers": "A list of the file's column headers."})
+            raise serializers.ValidationError({"headers": _("A list of the file's column headers.")})
         if not isinstance(mapping, dict):
-            raise serializers.ValidationError({"mapping": "An object {header: target}."})
+            raise serializers.ValidationError({"mapping": _("An object {header: target}.")})
         unknown = [h for h in mapping if h not in headers]
         if unknown:
-            raise serializers.ValidationError({"mapping": f"Not among the headers: {', '.join(unknown)}."})
+            raise serializers.ValidationError({"mapping": _("Not among the headers: {headers}.").format(headers=", ".join(unknown))})
         from metrics.ingestion.formats import ReportFormat
 
         try:
@@ -151,7 +152,8 @@ class MappingTemplateSerializer(TenantModelSerializer):
         taken = clash.first()
         if taken is not None:
             raise serializers.ValidationError(
-                {"headers": f"The template #{taken.pk} ({taken.name}) already maps these headers: edit it instead."})
+                {"headers": _("The template #{id} ({name}) already maps these headers: edit it instead.").format(
+                    id=taken.pk, name=taken.name)})
         attrs["signature"] = signature
         return attrs
 

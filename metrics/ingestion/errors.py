@@ -95,10 +95,22 @@ class RowError:
 
 
 def tr(message: str) -> str:
-    """Translate with Django when it is set up; plain text otherwise (scripts, workers before setup)."""
+    """Translate with Django when it is set up; plain text otherwise (scripts, workers before setup).
+
+    Every message a user sees from the parsing layer goes through ``tr`` (at the moment it is raised, so in the
+    language active then). ``tr`` is a gettext keyword of this project: ``manage.py makemessages`` is extended
+    with ``--keyword=tr`` (metrics/management/commands/makemessages.py), so these strings reach the catalogue.
+    """
     try:
         from django.utils.translation import gettext
 
         return gettext(message)
     except Exception:  # noqa: BLE001 - settings or app registry not ready: keep the English text
         return message
+
+
+def tr_lazy(message: str):
+    """``tr`` for text built at import time (module constants, column labels): translated when it is shown."""
+    from django.utils.functional import lazy
+
+    return lazy(tr, str)(message)

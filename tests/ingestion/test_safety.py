@@ -155,3 +155,61 @@ def test_formulas_are_read_as_cached_values(tmp_path):
     frame = parse_file(path).sections[0].read().frame
     assert frame["views"].tolist() == [1234, 10]  # the cached value, not the formula's result
     assert frame["likes"].isna().tolist() == [True, False]  # no cached value: missing, never evaluated
+
+
+_FRESH_PROCESS = r"""
+import json, resource, sys, time
+from metrics.ingestion import parse_file
+
+warm, bomb = sys.argv[1], sys.argv[2]
+for section in parse_file(warm).sections:  # load the readers and their libraries first
+    section.read()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+cpu, wall = time.process_time(), time.perf_counter()
+try:
+    parse_file(bomb)
+    code = None
+except Exception as exc:
+    code = getattr(exc, "code", type(exc).__name__)
+print(json.dumps({
+    "code": code, "cpu": time.process_time() - cpu, "wall": time.perf_counter() - wall,
+    "peak_growth_mb": (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024,
+}))
+"""
+
+
+def _html_entity_bomb(folder):
+    path = folder / "user_analysis.xls"
+    table = ("<html><body><table><tr><td>时间</td><td>播放量</td><td>硬币</td></tr>"
+             "<tr><td>&lol9;</td><td>1</td><td>2</td></tr></table></body></html>")
+    path.write_text(BILLION_LAUGHS.replace("lolz", "html") + table, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("build", "expected_code"), [
+    (lambda p: write_zip_bomb(p / "bomb.xlsx", size=1024 * MB), "zip_bomb"),  # 1 GB of sheet in a 1 MB file
+    (lambda p: write_lying_zip(p / "liar.xlsx", real=64 * MB, declared=200_000), "zip_bomb"),
+    (lambda p: write_xlsx(p / "lol.xlsx", sheet_xml([["时间", "播放量", "硬币"], ["&lol9;", 1, 2]],
+                                                     prolog=BILLION_LAUGHS).replace("&amp;lol9;", "&lol9;")),
+     "xml_bomb"),
+    (_html_entity_bomb, None),  # an HTML table saved as .xls: the entities are never expanded
+], ids=["zip-bomb-1GB", "zip-lying-sizes-64MB", "billion-laughs-xlsx", "billion-laughs-html-xls"])
+def test_bombs_in_a_fresh_process_stay_small_and_quick(tmp_path, fixtures, build, expected_code):
+    """Measured in a process of their own, where ru_maxrss is the peak resident size: after the readers are
+    loaded, refusing (or harmlessly reading) the bomb raises the peak by less than 100 MB and takes well under a
+    second of CPU (CPU time, so that a busy machine does not decide the test; the timeout only guards a hang)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    bomb = build(tmp_path)
+    warm = fixtures / "xiaohongshu" / "笔记列表明细表__AIDiscovery007-savethat.xlsx"
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, "-c", _FRESH_PROCESS, str(warm), str(bomb)], cwd=root, timeout=120,
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["code"] == expected_code
+    assert result["peak_growth_mb"] < 100
+    assert result["cpu"] < 1.0

@@ -248,3 +248,25 @@ def test_every_task_stops_before_half_the_visibility_timeout(settings):
     run = tasks["metrics.import_batch_run"]
     assert run.acks_late and run.reject_on_worker_lost and run.max_retries == 3
     assert settings.CELERY_BEAT_SCHEDULE["import-batches-sweep"]["task"] == "metrics.import_batches_sweep"
+
+
+def test_ingest_platform_option_forces_the_platform(org, brand, tmp_path, media):
+    """--platform picks among the formats of that platform only: a Channels file forced to Douyin is refused with
+    the reason (nothing written); forced to its own platform it imports."""
+    path = channels_csv(tmp_path / "视频号动态数据明细.csv", VIDEOS)
+    before = table_counts()
+    code, line, _ = ingest(str(path), "--org", org.slug, "--brand", brand.slug, "--platform", "douyin")
+    assert code == 1 and line["status"] == "failed" and line["errors"][0]["message"]
+    assert table_counts() == before
+    code, line, _ = ingest(str(path), "--org", org.slug, "--brand", brand.slug, "--platform", "wechat_channels",
+                           "--as-of", "2026-06-01T09:00")
+    assert code == 0 and (line["platform"], line["report"], line["posts_created"]) == ("wechat_channels", "posts", 2)
+
+
+def test_ingest_refuses_a_bad_as_of_with_a_clear_message(org, brand, tmp_path, media):
+    from django.core.management.base import CommandError
+
+    path = channels_csv(tmp_path / "视频号动态数据明细.csv", VIDEOS)
+    with pytest.raises(CommandError, match="--as-of: not a date and time"):
+        call_command("ingest", str(path), "--org", org.slug, "--brand", brand.slug, "--as-of", "yesterday")
+    assert ImportBatch.objects.count() == 0

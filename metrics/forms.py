@@ -19,6 +19,7 @@ from campaigns.models import Campaign
 from metrics.choices import MediaType, PlatformChoices, Traffic
 from metrics.kpis import Granularity, PaidMode, Period, Preset, Scope
 from metrics.models import ContentCategory, Post
+from metrics.presentation import platform_label
 
 CUSTOM = "custom"
 DEFAULT_PRESET = Preset.LAST_30_DAYS.value
@@ -97,6 +98,10 @@ class DashboardFilterForm(forms.Form):
         self.membership = membership
         self.brand = brand
         self.today = today or timezone.localdate()
+        # The platforms' own names in the active language (抖音, 小红书), as everywhere else on the pages.
+        self.fields["platform"].choices = [
+            ("", _("All platforms")), *((key, platform_label(key)) for key, _label in PlatformChoices.choices)
+        ]
         campaigns = Campaign.objects.for_membership(membership)
         if brand is not None:
             campaigns = campaigns.filter(brand=brand)

@@ -5,6 +5,13 @@ The type comes from the bytes, never from the extension: Douyin saves xlsx as ``
 encrypted xlsx is an OLE2 container like an ``.xls``. Every limit is checked before the heavy work (a zip bomb
 or an entity-expansion bomb is rejected from its metadata and a bounded streaming scan, never by opening it).
 Formulas are read as the value the spreadsheet cached; nothing is evaluated.
+
+Workbooks are read by calamine (python-calamine, Rust): only after ``check_xlsx`` has vetted the zip (entry count,
+unpacked size, compression ratio, lying headers, ``<!DOCTYPE``/``<!ENTITY``). Calamine loads a sheet whole, so a
+sheet whose XML unpacks past ``SLICE_PART_BYTES`` is fed to it in slices of rows (``_SlicedSheet``), parsed in a
+background thread while the import works on the previous slice; memory stays bounded whatever the row count. A
+workbook calamine refuses goes to openpyxl in read-only mode, which parses with defusedxml when it is installed
+(it is a dependency); a password-protected one is refused with its own message.
 """
 
 from __future__ import annotations
@@ -13,10 +20,14 @@ import codecs
 import csv
 import html.parser
 import io
+import itertools
 import mmap
 import os
+import posixpath
+import queue
 import re
 import struct
+import threading
 import warnings
 import zipfile
 import zlib
@@ -353,7 +364,10 @@ def open_file(path: str | os.PathLike[str], limits: Limits | None = None) -> Raw
     return _open_csv(path, limits)
 
 
-def _calamine_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]]:
+def _calamine_tables(path: Path, limits: Limits, sliced: dict[str, zipfile.ZipInfo] | None = None,
+                     ) -> tuple[list[Table], list[str]]:
+    """Every worksheet through calamine. ``sliced``: sheets (by name) whose part is too large to load whole; they
+    are read in row slices (``_SlicedSheet``) so that memory stays bounded whatever their size."""
     import python_calamine as pc
 
     wb = pc.CalamineWorkbook.from_path(str(path))
@@ -365,6 +379,12 @@ def _calamine_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]
     total = 0
     for meta in wb.sheets_metadata:
         if str(meta.typ).endswith("ChartSheet"):
+            continue
+        if sliced and meta.name in sliced:
+            big = _SlicedSheet(path, meta.name, sliced[meta.name], limits)
+            head = list(itertools.islice(big.rows(first_slice=_HEAD_SLICE_BYTES), HEAD_ROWS))
+            tables.append(Table(name=meta.name, head=head, n_rows=None, _rows=big.rows, _frames=big.frames,
+                                limits=limits))
             continue
         sheet = wb.get_sheet_by_name(meta.name)
         end = sheet.end
@@ -388,6 +408,246 @@ def _calamine_tables(path: Path, limits: Limits) -> tuple[list[Table], list[str]
     return tables, names
 
 
+# A worksheet part larger than this (unpacked) is read in slices: calamine loads a sheet whole, at ~1.4 KB per row
+# of a 15-column report (a 1 M-row sheet peaked at 1.4 GB), which the 1 GiB budget of a worker cannot hold.
+SLICE_PART_BYTES = 48 * _MB
+SLICE_BYTES = 12 * _MB  # unpacked sheet XML per slice: ~20 k rows of a 15-column report, ~60 MB while parsed
+_HEAD_SLICE_BYTES = 256 * 1024  # the first slice is small: the header scan needs only the top rows
+_WORKBOOK_PARTS = ("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+_SHEETDATA_RE = re.compile(rb"<((?:[\w.-]+:)?)sheetData\b[^>]*?(/?)>")
+_ROOT_RE = re.compile(rb"<((?:[\w.-]+:)?worksheet)\b")
+_ROW_WITH_REF_RE = re.compile(rb"\s*<(?:[\w.-]+:)?row\b[^>]*?\sr=")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name → worksheet part (``xl/worksheets/sheet1.xml``), from the workbook and its relationships."""
+    from defusedxml import ElementTree
+
+    rels = {}
+    for el in ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels")).iter():
+        if el.tag.endswith("Relationship") and el.get("Id") and el.get("Target"):
+            target = el.get("Target")
+            rels[el.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    parts = {}
+    for el in ElementTree.fromstring(zf.read("xl/workbook.xml")).iter():
+        if el.tag.endswith("}sheet") or el.tag == "sheet":
+            rid = next((v for k, v in el.attrib.items() if k.endswith("}id")), None)
+            if rid in rels and el.get("name"):
+                parts[el.get("name")] = posixpath.normpath(rels[rid])
+    return parts
+
+
+def _large_sheets(path: Path) -> dict[str, zipfile.ZipInfo]:
+    """The sheets whose worksheet part unpacks to more than ``SLICE_PART_BYTES``."""
+    with zipfile.ZipFile(path) as zf:
+        big = {i.filename: i for i in zf.infolist() if i.file_size > SLICE_PART_BYTES
+               and i.filename.startswith("xl/worksheets/")}
+        if not big:
+            return {}
+        return {name: big[part] for name, part in _sheet_parts(zf).items() if part in big}
+
+
+class _SlicedSheet:
+    """A large worksheet read by calamine one slice of rows at a time, in bounded memory.
+
+    The part is inflated in a stream (with the vetted bounded decompressor) and cut after a ``</row>``; each slice
+    becomes a small stored (uncompressed) workbook holding the original workbook, styles and shared-strings parts
+    and the worksheet's own opening (so dates, shared strings and cached formula values read exactly as in the
+    whole workbook) with only that slice's rows. Calamine places rows by their ``r`` attribute, so row numbers
+    stay absolute; rows without one are numbered on from the previous slice. ``<`` inside cell text is always
+    escaped in XML, so a ``</row>`` in the stream is an element boundary.
+    """
+
+    def __init__(self, path: Path, name: str, info: zipfile.ZipInfo, limits: Limits) -> None:
+        self.path, self.name, self.info, self.limits = path, name, info, limits
+        with zipfile.ZipFile(path) as zf:
+            names = set(zf.namelist())
+            rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
+            keep = [n for n in _WORKBOOK_PARTS if n in names]
+            for target in re.findall(r'Target="([^"]+)"', rels):
+                part = posixpath.normpath(target.lstrip("/") if target.startswith("/") else f"xl/{target}")
+                if part in names and not part.startswith(("xl/worksheets/", "xl/chartsheets/")) and (
+                        part.endswith(("styles.xml", "sharedStrings.xml", "theme1.xml"))):
+                    keep.append(part)
+            self.parts = {n: zf.read(n) for n in keep}
+            # the workbook's other sheets are left out of a slice: calamine opens only the one it is asked for
+            self.parts.update({n: _EMPTY_SHEET for n in _sheet_parts(zf).values() if n in names and n != info.filename})
+
+    def rows(self, first_slice: int | None = None) -> Iterator[list[Any]]:
+        """Every row from row 1 on (empty lists for empty rows), as calamine gives them. ``first_slice``: the
+        size of the first slice; a small one reads only the top rows, in this thread (the header scan)."""
+        for rows in self._slices(first_slice):
+            yield from rows
+
+    def frames(self, start: int, chunk_rows: int, width: int,
+               numeric: frozenset[int] = frozenset()) -> Iterator[tuple[np.ndarray, pd.DataFrame]]:
+        """``Table.frames`` built a slice at a time: calamine's rows of a slice share one width, so a frame is
+        made from them in one call instead of row by row."""
+        frames: list[pd.DataFrame] = []
+        held = 0
+        done = 0  # rows of the sheet seen so far
+        first = start  # the 0-based row of the first held frame
+        for rows in self._slices():
+            lo, done = done, done + len(rows)
+            if done <= start:
+                continue
+            rows = rows[start - lo:] if lo < start else rows
+            widths = set(map(len, rows))
+            if len(widths) > 1:  # empty rows of a gap: every row as wide as the widest
+                wide = max(widths)
+                rows = [r if len(r) == wide else r + [None] * (wide - len(r)) for r in rows]
+            frame = pd.DataFrame(rows, dtype=object)
+            if frame.shape[1] > width:
+                frame = frame.iloc[:, :width]
+            frame = frame.reindex(columns=range(width))  # missing columns as NaN, like a short CSV row
+            frames.append(frame)
+            held += len(frame)
+            if held >= chunk_rows:
+                merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+                yield np.arange(first + 1, first + 1 + len(merged)), merged
+                first += len(merged)
+                frames, held = [], 0
+        if frames:
+            merged = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+            yield np.arange(first + 1, first + 1 + len(merged)), merged
+
+    def _slices(self, first_slice: int | None = None) -> Iterator[list[list[Any]]]:
+        """The rows of each slice, at their absolute positions (a gap before a slice comes as empty rows).
+
+        A full read parses the next slice in a background thread while the caller works on this one: calamine
+        releases the GIL while it parses, so on two cores the parse and the import's own work overlap. The queue
+        holds one slice: memory stays at about three slices whatever the sheet's size."""
+        if first_slice is not None:
+            items: Iterator[Any] = (self._parse(*body) for body in self._bodies(first_slice))
+        else:
+            items = self._in_background()
+        done = 0
+        for has_refs, start, rows in items:
+            if not rows:
+                continue
+            # with ``r`` attributes calamine's positions are the sheet's own; without, they count from this slice
+            first = start[0] if has_refs else done + start[0]
+            if first < done:
+                raise CorruptFileError(tr("The workbook is damaged (sheet {name}: rows out of order).").format(
+                    name=self.name), code="corrupt")
+            if start[1]:
+                pad = [""] * start[1]
+                rows = [pad + r for r in rows]
+            gap, done = first - done, first + len(rows)
+            if done > self.limits.max_rows:
+                raise _too_many_rows(self.limits)
+            yield [[] for _ in range(gap)] + rows if gap else rows
+
+    def _in_background(self) -> Iterator[tuple[bool, tuple[int, int] | None, list[list[Any]]]]:
+        out: queue.Queue = queue.Queue(maxsize=1)
+        stop = threading.Event()
+
+        def put(item: Any) -> bool:
+            while not stop.is_set():
+                try:
+                    out.put(item, timeout=0.1)
+                    return True
+                except queue.Full:
+                    continue
+            return False
+
+        def produce() -> None:
+            try:
+                for body in self._bodies(None):
+                    if not put(self._parse(*body)):
+                        return
+                put(_END_OF_SHEET)
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
+                put(exc)
+
+        worker = threading.Thread(target=produce, name=f"xlsx-slices-{self.name}", daemon=True)
+        worker.start()
+        try:
+            while True:
+                item = out.get()
+                if item is _END_OF_SHEET:
+                    return
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+        finally:
+            stop.set()
+            worker.join()
+
+    def _bodies(self, first_slice: int | None) -> Iterator[tuple[bytes, bytes, bytes]]:
+        """(the worksheet's opening up to ``<sheetData>``, one slice of rows, the closing tags), slice by slice."""
+        pending: list[bytes] = []
+        size = 0
+        opening: bytes | None = None
+        closing = end_tag = b""
+        limit = first_slice or SLICE_BYTES
+        with self.path.open("rb") as fh:
+            for chunk in itertools.chain(_inflate(fh, self.info), [None]):
+                last = chunk is None
+                if not last:
+                    pending.append(chunk)
+                    size += len(chunk)
+                if opening is None:
+                    buf = b"".join(pending)
+                    m = _SHEETDATA_RE.search(buf)
+                    if m is None:
+                        if size > 4 * _MB or last:
+                            raise CorruptFileError(tr("The workbook is damaged (sheet {name} has no data part).")
+                                                   .format(name=self.name), code="corrupt")
+                        pending = [buf]
+                        continue
+                    if m.group(2):  # <sheetData/>: no rows
+                        return
+                    root = _ROOT_RE.search(buf)
+                    opening = buf[:m.end()]
+                    closing = b"</" + m.group(1) + b"sheetData></" + (root.group(1) if root else b"worksheet") + b">"
+                    end_tag = b"</" + m.group(1) + b"row>"
+                    pending, size = [buf[m.end():]], len(buf) - m.end()
+                if size < limit and not last:
+                    continue
+                buf = b"".join(pending)
+                start = 0
+                while len(buf) - start >= limit:  # cut after the first row end past the slice's size
+                    cut = buf.find(end_tag, start + limit)
+                    if cut < 0:
+                        break
+                    cut += len(end_tag)
+                    yield opening, buf[start:cut], closing
+                    start, limit = cut, SLICE_BYTES
+                if last:
+                    stop = buf.find(closing[:closing.index(b">") + 1], start)
+                    body = buf[start:stop] if stop >= 0 else buf[start:]
+                    if body.strip():
+                        yield opening, body, closing
+                    return
+                pending, size = [buf[start:]], len(buf) - start
+
+    def _parse(self, opening: bytes, body: bytes, closing: bytes,
+               ) -> tuple[bool, tuple[int, int] | None, list[list[Any]]]:
+        """Calamine's rows of one slice: (rows carry ``r`` references, first cell's position, rows)."""
+        import python_calamine as pc
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+            for name, data in self.parts.items():
+                zf.writestr(name, data)
+            zf.writestr(self.info.filename, opening + body + closing)
+        out.seek(0)
+        try:
+            sheet = pc.CalamineWorkbook.from_filelike(out).get_sheet_by_name(self.name)
+            start = sheet.start
+            rows = sheet.to_python() if start is not None else []
+        except Exception as exc:  # noqa: BLE001 - any calamine error on a vetted part means damaged XML
+            raise CorruptFileError(tr("The workbook is damaged (sheet {name}: {error}).").format(
+                name=self.name, error=_short(exc)), code="corrupt") from exc
+        return bool(_ROW_WITH_REF_RE.match(body)), start, rows
+
+
+_END_OF_SHEET = object()
+_EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
+                b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
+
+
 def _open_xlsx(path: Path, limits: Limits) -> RawFile:
     dims = check_xlsx(path, limits)
     if sum(dims.values()) > limits.max_rows:
@@ -395,7 +655,7 @@ def _open_xlsx(path: Path, limits: Limits) -> RawFile:
     import python_calamine as pc
 
     try:
-        tables, names = _calamine_tables(path, limits)
+        tables, names = _calamine_tables(path, limits, _large_sheets(path))
     except IngestError:
         raise
     except pc.PasswordError as exc:

@@ -142,7 +142,13 @@ class Post(TenantModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["organization", "brand", "published_at"], name="post_org_brand_published"),
+            # Covering: the KPI engine's post filters, counts and per-post joins read only the index (no heap).
+            models.Index(
+                fields=["organization", "brand", "published_at"],
+                name="post_org_brand_pub_cov",
+                include=["id", "account", "platform", "media_type", "paid_kind", "traffic", "content_format",
+                         "campaign", "effort_hours"],
+            ),
             models.Index(fields=["organization", "brand", "platform", "published_at"], name="post_org_brand_plat_pub"),
             models.Index(fields=["organization", "account"], name="post_org_account"),
         ]
@@ -236,7 +242,14 @@ class PostDailyFact(TenantModel, PostMetricColumns):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "post", "day"], name="uniq_fact_post_day")]
         indexes = [
-            models.Index(fields=["organization", "brand", "day"], name="fact_org_brand_day"),
+            # Covering for the per-post values (medians, rankings): the post and the metrics every default question
+            # reads (each platform's engagement inputs, views, impressions), so a brand-period is one index range.
+            models.Index(
+                fields=["organization", "brand", "day"],
+                name="fact_org_brand_day_cov",
+                include=["post", "impressions", "views", "likes", "comments", "shares", "collects", "wows",
+                         "recommends", "coins", "danmaku"],
+            ),
             models.Index(fields=["organization", "brand", "platform", "day"], name="fact_org_brand_plat_day"),
         ]
 
@@ -287,6 +300,16 @@ class DailyRollup(TenantModel, PostMetricColumns):
         indexes = [
             models.Index(fields=["organization", "brand", "day"], name="rollup_org_brand_day"),
             models.Index(fields=["organization", "day"], name="rollup_org_day"),
+            # Covering and partial: the KPI sums without a category filter read the "all posts" rows only, whose
+            # pages the category rows would otherwise interleave. Every metric and the dashboards' usual filters
+            # are in the index (PostgreSQL's limit is 32 columns: a paid kind, format or campaign filter reads the
+            # table too).
+            models.Index(
+                fields=["organization", "brand", "day"],
+                name="rollup_org_brand_day_all_cov",
+                include=["platform", "account", "media_type", "traffic", *COLUMN_METRICS],
+                condition=models.Q(category__isnull=True),
+            ),
         ]
 
 

@@ -20,6 +20,10 @@ data. The generator drops and recreates the database named in DATABASE_URL, whic
 ``kpiboard_bench_kpiengine_…``; the default here is ``kpiboard_bench_kpiengine_dashboards``, so the KPI engine's
 own benchmark database is never touched. DEBUG is off, as in production (Django would otherwise keep every SQL
 statement in memory).
+
+One data set for both benchmarks (10 M snapshots take ~20 minutes to generate): generate the KPI engine's
+database with its last day today, run ``bench.kpis.run`` on it with ``--month``/``--year-end`` inside the data, and
+point this benchmark at the same DATABASE_URL (without ``--generate``); see bench/README.md.
 """
 
 from __future__ import annotations

@@ -119,7 +119,8 @@ def read_frame(sql: str, dtypes: dict | None = None, dates=()):
     with connection.cursor() as cursor:
         cursor.cursor.copy_expert(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)", buffer)
     buffer.seek(0)
-    frame = pd.read_csv(buffer, dtype=dtypes, parse_dates=list(dates))
+    # PostgreSQL's CSV writes booleans as t / f.
+    frame = pd.read_csv(buffer, dtype=dtypes, parse_dates=list(dates), true_values=["t"], false_values=["f"])
     return frame
 
 

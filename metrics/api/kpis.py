@@ -600,7 +600,7 @@ class AnomaliesView(EngineView):
             "least half of a post's views, likes, comments or shares, of at least 100, arrived in its first 3 "
             "hours, where hourly snapshots exist), push_day_loss (at least 10 followers lost on a day with a push, "
             "and at least twice the median loss of days without one), flat_growth (at least 1,000 interactions "
-            "but under 1 net follower per 1,000 interactions and at most 0.5 % growth). checked says how many "
+            "but under 1 net follower per 1,000 interactions and growth of at most 0.5 percent). checked says how many "
             "accounts (posts, for early_surge) each check could look at.")),
     )
     def get(self, request, org_slug):

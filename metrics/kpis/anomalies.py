@@ -30,13 +30,14 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
 
 from metrics.catalog import CATALOG
 from metrics.kpis.cache import cached
 from metrics.kpis.kpis import account_facts
-from metrics.kpis.queries import combine, daily_sums, input_keys, posts_queryset, raw_rows, resolve
+from metrics.kpis.queries import combine, daily_sums, input_keys, posts_queryset, qn, resolve
 from metrics.kpis.scope import Period, Scope
 from metrics.models import Post, PostSnapshot, SocialAccount
 
@@ -188,33 +189,52 @@ def _early_surge(scope, resolved, period, t, accounts, found) -> int:
     """One aggregate query per post (both databases): its last collection up to the period's end, its last
     collection within the first ``early_hours``, and the highest count reported in each window — counters are
     cumulative, so the highest count is the count at that time (a later downward correction only makes the
-    early share look smaller)."""
+    early share look smaller).
+
+    The database also applies the checks (a post is *checked* when it has an early collection and one at least
+    ``early_min_age_hours`` after publication; it is *flagged* when early ≥ ``early_share`` × total for a count
+    whose total is at least ``early_min_total``) and returns the number checked and the flagged posts only: on a
+    brand-year (50,000 posts) shipping every post's row to Python and comparing there took longer than the query.
+    """
     tz = ZoneInfo(settings.TIME_ZONE)
     _, end = period.bounds()
     window = timedelta(hours=t.early_hours)
+    min_age = timedelta(hours=t.early_min_age_hours)
     early = Q(collected_at__gte=F("post__published_at"), collected_at__lte=F("post__published_at") + window)
     aggregates = {"last_at": Max("collected_at"), "early_at": Max("collected_at", filter=early)}
     for k in EARLY_METRICS:
         aggregates[f"early_{k}"] = Max(k, filter=early)
         aggregates[f"total_{k}"] = Max(k)
-    rows = raw_rows(
+    checked_posts = (
         PostSnapshot.objects.filter(organization_id=scope.organization_id, collected_at__lt=end,
                                     post__in=posts_queryset(scope, resolved, period).values("id"))
         .order_by().values("post_id", "post__published_at").annotate(**aggregates)
+        .filter(early_at__isnull=False, last_at__gte=F("post__published_at") + min_age)
     )
-    checked, flagged = 0, []
-    min_age = timedelta(hours=t.early_min_age_hours)
+    sql, params = checked_posts.query.sql_with_params()
+    flag_params: list = []
+    flags = []
+    for k in EARLY_METRICS:
+        total, early_value = qn(f"total_{k}"), qn(f"early_{k}")
+        flags.append(f"(a.{total} >= %s AND a.{early_value} >= %s * a.{total})")
+        flag_params += [t.early_min_total, t.early_share]
+    columns = ", ".join(f"a.{qn(name)}" for name in ("post_id", "post__published_at", *aggregates))
+    # Assembled from the ORM's compiled query and quoted aliases; thresholds travel as parameters.
+    query = (f"WITH checked AS ({sql}) SELECT c.n, {columns} FROM (SELECT COUNT(*) AS n FROM checked) c "  # noqa: S608
+             f"LEFT JOIN checked a ON ({' OR '.join(flags)})")
+    with connection.cursor() as cursor:
+        cursor.execute(query, [*params, *flag_params])
+        rows = cursor.fetchall()
+    checked = rows[0][0] if rows else 0
+    flagged = []
     for row in rows:
-        post_id, published, last_at, early_at = row[:4]
-        if early_at is None or last_at is None or published is None:
-            continue
+        post_id, published, last_at = row[1:4]
+        if post_id is None:
+            continue  # nothing flagged: the count's row alone
         published, last_at = _aware(published), _aware(last_at)
-        if last_at < published + min_age:
-            continue
-        checked += 1
         shares = {}
         for i, k in enumerate(EARLY_METRICS):
-            early_value, total = row[4 + 2 * i], row[5 + 2 * i]
+            early_value, total = row[5 + 2 * i], row[6 + 2 * i]
             if early_value is not None and total is not None and total >= t.early_min_total \
                     and early_value / total >= t.early_share:
                 shares[k] = (early_value, total)

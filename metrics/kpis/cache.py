@@ -21,6 +21,7 @@ production); entries live ``settings.KPIBOARD_KPI_CACHE_SECONDS`` (default one h
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import hashlib
 import json
@@ -44,22 +45,59 @@ def _versions(scope) -> list[tuple]:
 
     if not scope.brand_ids:
         return []
+    memo = _MEMO.get()
+    if memo is not None and ("versions", scope.organization_id) in memo:
+        wanted = set(scope.brand_ids)
+        return [row for row in memo[("versions", scope.organization_id)] if row[0] in wanted]
+    brands = Brand.objects.filter(organization_id=scope.organization_id)
+    if memo is None:
+        brands = brands.filter(id__in=scope.brand_ids)
     rows = (
-        Brand.objects.filter(organization_id=scope.organization_id, id__in=scope.brand_ids)
-        .order_by("id")
+        brands.order_by("id")
         .annotate(accounts=Count("social_accounts"), accounts_changed=Max("social_accounts__updated_at"))
         .values_list("id", "data_version", "updated_at", "accounts", "accounts_changed")
     )
-    return [(i, version, str(changed), accounts, str(accounts_changed))
-            for i, version, changed, accounts, accounts_changed in rows]
+    found = [(i, version, str(changed), accounts, str(accounts_changed))
+             for i, version, changed, accounts, accounts_changed in rows]
+    if memo is None:
+        return found
+    memo[("versions", scope.organization_id)] = found
+    wanted = set(scope.brand_ids)
+    return [row for row in found if row[0] in wanted]
 
 
 def _category_version(organization_id: int) -> list:
     from metrics.models import ContentCategory
 
+    memo = _MEMO.get()
+    if memo is not None and ("categories", organization_id) in memo:
+        return memo[("categories", organization_id)]
     found = ContentCategory.objects.filter(organization_id=organization_id).aggregate(n=Count("id"),
                                                                                        last=Max("updated_at"))
-    return [found["n"], found["last"].isoformat() if found["last"] else None]
+    version = [found["n"], found["last"].isoformat() if found["last"] else None]
+    if memo is not None:
+        memo[("categories", organization_id)] = version
+    return version
+
+
+_MEMO: contextvars.ContextVar[dict | None] = contextvars.ContextVar("kpiboard_kpi_versions", default=None)
+
+
+@contextlib.contextmanager
+def versions_memo():
+    """Within the block, the versions that make up cache keys are read once per organization: one query for all
+    its brands (and one for its category tree) however many engine answers the block asks for.
+
+    A dashboard page asks the engine for up to twenty answers (one per brand on the overview, per platform and
+    split on a brand's dashboard); each used to read its brands' versions with a query of its own. The memo lives
+    for one block — one page request — so an import committed meanwhile is seen by the next request, as without
+    it. The keys are the same inside and outside the block.
+    """
+    token = _MEMO.set({})
+    try:
+        yield
+    finally:
+        _MEMO.reset(token)
 
 
 def cache_key(name: str, scope, period, options: dict, *, categories: bool = False) -> str:
@@ -87,15 +125,18 @@ def analytic_session():
       well under a second without it.
     - ``work_mem = 64MB``: the per-post sort and hash of a brand-year (~50,000 posts) spilled to disk at the
       default 4 MB.
-    ``SET LOCAL`` lasts until the end of the transaction this opens, so it never leaks to other queries.
+    ``SET LOCAL`` lasts until the end of the transaction this opens, so it never leaks to other requests' queries.
+    Inside a transaction that is already open (a test, a view in ``transaction.atomic``) no savepoint is made
+    (two more statements per answer): the settings then last until that transaction ends, which only spares
+    its later statements the JIT as well.
     """
     if connection.vendor != "postgresql":
         yield
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL jit = off")
-            cursor.execute("SET LOCAL work_mem = %s", [getattr(settings, "KPIBOARD_KPI_WORK_MEM", "64MB")])
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:  # one round trip for both (set_config(…, true) is SET LOCAL)
+            cursor.execute("SELECT set_config('jit', 'off', true), set_config('work_mem', %s, true)",
+                           [getattr(settings, "KPIBOARD_KPI_WORK_MEM", "64MB")])
         yield
 
 

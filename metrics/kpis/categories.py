@@ -93,6 +93,7 @@ class CategoryGroup:
     effort_hours: float | None
     metrics: dict[str, MetricStats] = field(default_factory=dict)
     items: list[CategoryItem] | None = None
+    top_items: list[CategoryItem] | None = None  # with ``items_sample``: the group's highest by the sample's metric
 
 
 @dataclass
@@ -145,7 +146,8 @@ def check_metrics(metrics) -> tuple[str, ...]:
 
 @cached("category_comparison", categories=True)
 def category_comparison(scope: Scope, period: Period, metrics=DEFAULT_METRICS, *, paid: str = PaidMode.EXCLUDE,
-                        with_items: bool = False, small_sample: int | None = None) -> CategoryComparison:
+                        with_items: bool = False, small_sample: int | None = None,
+                        items_sample: tuple[str, int] | None = None) -> CategoryComparison:
     """Per category node: n posts, median and mean (with n) of each metric, small-sample flag, per effort hour.
 
     Formulas, per group G of posts (see the module docstring for which posts and values):
@@ -156,7 +158,10 @@ def category_comparison(scope: Scope, period: Period, metrics=DEFAULT_METRICS, *
     ``paid``: ``exclude`` (default: organic only), ``only``, ``separate`` (organic and paid groups side by
     side) or ``include`` (pooled; ``paid_n`` says how many are paid). ``scope.category_id`` limits the groups
     to that category's subtree. ``overall`` holds the same figures for every post in scope (the baseline a
-    category is compared with). ``with_items`` adds each post and its index against its group's median.
+    category is compared with). ``with_items`` adds each post and its index against its group's median;
+    ``items_sample=(metric, n)`` keeps, of each group's posts, ``n`` spread evenly over the ranks of ``metric``
+    (``spread_sample``) in ``items`` and its ``n`` highest by ``metric`` in ``top_items`` — what a page shows of a
+    brand-year's 50,000 posts, and an answer small enough to come back from the cache quickly.
     """
     keys = check_metrics(metrics)
     paid_mode = PaidMode(paid)
@@ -190,10 +195,25 @@ def category_comparison(scope: Scope, period: Period, metrics=DEFAULT_METRICS, *
     groups.sort(key=lambda g: (g.path, g.segment))
     if with_items:
         _attach_items(scope, resolved, period, keys, paid_mode, ancestors, overall, groups)
+        if items_sample is not None:
+            metric, size = items_sample
+            for group in (*overall, *groups):
+                group.top_items = sorted(group.items, key=lambda i: -(i.values.get(metric) or 0))[:size]
+                group.items = spread_sample(group.items, metric, size)
     return CategoryComparison(
         scope=scope.as_dict(), period=period.as_dict(), paid=paid_mode.value, small_sample_threshold=threshold,
         median_definition=MEDIAN_DEFINITION, metrics=metric_descriptions(keys), overall=overall, groups=groups,
     )
+
+
+def spread_sample(items: list[CategoryItem], metric: str, size: int) -> list[CategoryItem]:
+    """At most ``size`` of the items whose ``metric`` is known, spread evenly over their ranks by it (the lowest,
+    the highest and evenly spaced ranks between, lowest first), so that a strip plot keeps the group's shape."""
+    known = sorted((i for i in items if i.values.get(metric) is not None), key=lambda i: i.values[metric])
+    if len(known) <= size:
+        return known
+    step = (len(known) - 1) / (size - 1)
+    return [known[round(k * step)] for k in range(size)]
 
 
 def _path_zh(tree: dict[int, dict], node: int) -> list[str]:

@@ -291,11 +291,11 @@ def account_facts(scope: Scope, resolved: Resolved):
 # ---------------------------------------------------------------------------------------------- report
 
 
-def _series(source, period: Period, previous: Period) -> Series:
+def _series(source, period: Period, previous: Period, platform: str | None = None) -> Series:
     current, before = period.buckets(), previous.buckets()
-    values = source.series(current)
+    values = source.series(current, platform)
     paired = before[:len(current)]
-    earlier = source.series(paired) if paired else {k: np.array([]) for k in source.keys}
+    earlier = source.series(paired, platform) if paired else {k: np.array([]) for k in source.keys}
     pad = [None] * (len(current) - len(paired))
     return Series(
         granularity=str(period.granularity), starts=[s for s, _ in current], ends=[e for _, e in current],
@@ -346,6 +346,19 @@ def kpi_report(scope: Scope, period: Period, metrics: list[str] | tuple[str, ...
     period and the brands' data versions.
     """
     return compute_kpis(scope, period, metrics)
+
+
+@cached("kpi_platform_series")
+def kpi_platform_series(scope: Scope, period: Period, metrics: tuple[str, ...],
+                        platforms: tuple[str, ...]) -> dict[str, Series]:
+    """Each platform's content series of ``metrics``: for every p in ``platforms`` the same ``Series`` as
+    ``kpi_report(scope.narrowed(platforms=(p,)), period, metrics).content_series`` (same formulas, each platform's
+    own), from one read of the rollup for all of them instead of one per platform (a brand dashboard's trend
+    chart). A platform without data gets a series of empty values."""
+    content_keys, _account = split_levels(metrics)
+    previous = period.previous()
+    content = ContentSums(scope, resolve(scope), previous.start, period.end, content_keys)
+    return {p: _series(content, period, previous, p) for p in platforms}
 
 
 def kpi_totals(scope: Scope, period: Period, metrics: list[str] | tuple[str, ...]) -> dict[str, float | None]:

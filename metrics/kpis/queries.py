@@ -365,24 +365,32 @@ def post_values_sql(scope: Scope, resolved: Resolved, period: Period, keys: Sequ
     elif paid_mode == PaidMode.ONLY:
         where.append(paid_condition(p))
     sums = ", ".join(f"SUM({f}.{qn(c)}) AS {qn('t_' + c)}" for c in cols) or "0 AS t_none"
-    # A post has no facts before its publication day, so ``day >= start`` changes nothing but lets the planner
-    # use the (organization, brand, day) index as well as the (organization, post, day) one.
-    join_params = [ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end)]
+    # The facts are summed per post first and joined to the posts after: one hash aggregate on the post id over
+    # a range of the covering (organization, brand, day) index (an index-only scan), instead of joining every
+    # fact row to its post and grouping by the post's columns (30 % slower on a brand-year: 550,000 facts).
+    # A post has no facts before its publication day and a fact carries its post's brand, so the day and brand
+    # bounds select every fact of the posts asked for (and some of posts published earlier, which the join
+    # drops).
+    fact_where = [f"{f}.{qn('organization_id')} = %s", f"{f}.{qn('day')} >= %s", f"{f}.{qn('day')} <= %s"]
+    fact_params: list = [scope.organization_id, ops.adapt_datefield_value(period.start),
+                         ops.adapt_datefield_value(period.end)]
+    fact_where.append(f"{f}.{qn('brand_id')} IN {_in(scope.brand_ids, fact_params)}" if scope.brand_ids else "1 = 0")
+    if post_ids is not None:
+        fact_where.append(f"{f}.{qn('post_id')} IN {_in(list(post_ids), fact_params)}" if post_ids else "1 = 0")
+    facts = (f"SELECT {f}.{qn('post_id')} AS post_id, {sums} FROM {table(PostDailyFact)} {f} "
+             f"WHERE {' AND '.join(fact_where)} GROUP BY {f}.{qn('post_id')}")
+    totals_cols = ", ".join(f"s.{qn('t_' + c)}" for c in cols) or "s.t_none"
     totals = (
         f"SELECT {p}.{qn('id')} AS post_id, {p}.{qn('platform')} AS platform, {p}.{qn('account_id')} AS account_id, "
         f"{p}.{qn('brand_id')} AS brand_id, CASE WHEN {paid_condition(p)} THEN 1 ELSE 0 END AS paid, "
-        f"CAST({p}.{qn('effort_hours')} AS DOUBLE PRECISION) AS effort, {sums} "
-        f"FROM {table(Post)} {p} JOIN {table(PostDailyFact)} {f} ON {f}.{qn('organization_id')} = "
-        f"{p}.{qn('organization_id')} AND {f}.{qn('post_id')} = {p}.{qn('id')} "
-        f"AND {f}.{qn('day')} >= %s AND {f}.{qn('day')} <= %s "
-        f"WHERE {' AND '.join(where)} "
-        f"GROUP BY {p}.{qn('id')}, {p}.{qn('platform')}, {p}.{qn('account_id')}, {p}.{qn('brand_id')}, "
-        f"{p}.{qn('media_type')}, {p}.{qn('traffic')}, {p}.{qn('effort_hours')}"
+        f"CAST({p}.{qn('effort_hours')} AS DOUBLE PRECISION) AS effort, {totals_cols} "
+        f"FROM {table(Post)} {p} JOIN ({facts}) s ON s.post_id = {p}.{qn('id')} "
+        f"WHERE {' AND '.join(where)}"
     )
     values = ", ".join(f"{metric_sql(k)} AS {qn('v_' + k)}" for k in keys)
     sql = (f"SELECT post_id, platform, account_id, brand_id, paid, effort{', ' if values else ''}{values} "
            f"FROM ({totals}) t")
-    return sql, join_params + params
+    return sql, fact_params + params
 
 
 @dataclass

@@ -11,6 +11,7 @@ from metrics.catalog import CATALOG, Level
 from metrics.choices import MediaType, Traffic
 from metrics.forms import TrendForm
 from metrics.kpis import benchmarks, funnel, kpi_report
+from metrics.kpis.kpis import kpi_platform_series
 from metrics.models import SocialAccount
 from metrics.views import charts
 from metrics.views.base import BrandPage, anomaly_flags
@@ -156,10 +157,7 @@ class BrandDashboardView(BrandPage):
 
         # Trends per platform.
         trend_metric = self.get_trend_form().value("metric", "views")
-        series = {
-            p: kpi_report(scope.narrowed(platforms=(p,)), period, (trend_metric,)).content_series
-            for p in self.brand_platforms(scope)
-        }
+        series = kpi_platform_series(scope, period, (trend_metric,), tuple(self.brand_platforms(scope)))
         context["trend_metric"] = trend_metric
         context["trend_chart"] = charts.trend_figure(
             series,

@@ -7,10 +7,17 @@ values the tables show (``customdata``), and Chinese axes get 万/亿 tick label
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import pickle
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from pathlib import Path
 
+import plotly
 import plotly.graph_objects as go
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,10 +25,45 @@ from django.utils.translation import gettext as _
 from metrics import presentation as fmt
 from metrics.catalog import CATALOG, STAGE_LABELS, Unit
 from metrics.kpis import Granularity
+from metrics.kpis.cache import CACHE_PREFIX
 
 
 def _lang() -> str:
     return get_language() or "en"
+
+
+# The figures' code and wording: a deployment that changes either starts new cache entries.
+_FIGURE_VERSION = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(fmt.__file__).read_bytes() + plotly.__version__.encode()
+).hexdigest()[:16]
+
+
+def cached_figure(builder):
+    """Serve a figure builder's payload from the cache when it was built from the same inputs.
+
+    Building a figure with ``plotly.graph_objects`` validates every property and costs 10–40 ms; a warm overview
+    builds ten of them and spent more time there than in everything else. The key is the digest of the builder's
+    name, its arguments (the engine's values, labels, names), the active language and time zone and
+    ``_FIGURE_VERSION``: the same inputs give the same figure, so an entry is never stale and never says more than
+    its inputs, which the caller already holds. Entries live as long as the engine's
+    (``KPIBOARD_KPI_CACHE_SECONDS``).
+    """
+
+    @functools.wraps(builder)
+    def wrapper(*args, **kwargs):
+        try:
+            inputs = pickle.dumps((builder.__name__, args, kwargs, _lang(), timezone.get_current_timezone_name(),
+                                   _FIGURE_VERSION), protocol=5)
+        except (pickle.PicklingError, TypeError, AttributeError):
+            return builder(*args, **kwargs)
+        key = f"{CACHE_PREFIX}:figure:{hashlib.sha256(inputs).hexdigest()}"
+        payload = cache.get(key)
+        if payload is None:
+            payload = builder(*args, **kwargs)
+            cache.set(key, payload, getattr(settings, "KPIBOARD_KPI_CACHE_SECONDS", 3600))
+        return payload
+
+    return wrapper
 
 
 def _date_axis(granularity: str) -> dict:
@@ -37,6 +79,7 @@ def _bucket_label(start: date, end: date, granularity: str) -> str:
     return fmt.format_period(start, end)
 
 
+@cached_figure
 def trend_figure(
     series: dict[str, Sequence], metric_key: str, granularity: str, *, name: str, title: str = "", compact: bool = False
 ) -> dict:
@@ -80,6 +123,7 @@ def trend_figure(
     return fmt.figure_payload(fig, name, lang, empty=not has_points)
 
 
+@cached_figure
 def split_figure(
     groups: Sequence[tuple[str, dict[str, float | None]]],
     metric_keys: Sequence[str],
@@ -124,6 +168,7 @@ def split_figure(
     return fmt.figure_payload(fig, name, lang, empty=not any_value)
 
 
+@cached_figure
 def followers_figure(points, granularity: str, *, name: str, title: str = "") -> dict:
     """Follower gain (up), loss (down) and net change (line) per bucket, from the account-level ``Series``."""
     lang = _lang()
@@ -179,6 +224,7 @@ def followers_figure(points, granularity: str, *, name: str, title: str = "") ->
     return fmt.figure_payload(fig, name, lang, empty=empty)
 
 
+@cached_figure
 def funnel_figure(stages: Sequence[dict], *, name: str, title: str = "") -> dict:
     """The funnel: one bar per stage (awareness → advocacy) with the stage's headline KPI.
 
@@ -206,6 +252,7 @@ def funnel_figure(stages: Sequence[dict], *, name: str, title: str = "") -> dict
     return fmt.figure_payload(fig, name, lang, empty=not any(values))
 
 
+@cached_figure
 def strip_figure(groups: Sequence[dict], metric_key: str, *, name: str, title: str = "") -> dict:
     """Each post against its category's median: one row per category, a dot per post, the median as a bar mark.
 
@@ -265,6 +312,7 @@ def strip_figure(groups: Sequence[dict], metric_key: str, *, name: str, title: s
     return fmt.figure_payload(fig, name, lang, empty=not all_values)
 
 
+@cached_figure
 def history_figure(points: Sequence[tuple], metric_keys: Iterable[str], *, name: str, title: str = "") -> dict:
     """A post's snapshot history: its cumulative counters at each collection (as the platform reported them)."""
     lang = _lang()
@@ -308,6 +356,7 @@ def history_figure(points: Sequence[tuple], metric_keys: Iterable[str], *, name:
     return fmt.figure_payload(fig, name, lang, empty=not all_values)
 
 
+@cached_figure
 def ranking_figure(
     rows: Sequence[dict], metric_key: str, *, name: str, title: str = "", highlight: Iterable[str] = ()
 ) -> dict:

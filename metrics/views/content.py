@@ -85,6 +85,36 @@ def post_values_at(membership, posts, end) -> dict[int, dict[str, float | None]]
     return values
 
 
+class RankedIds:
+    """The explorer's posts by engagement as a sequence the paginator slices: the engine's ranked ids (already
+    matching the explorer's filters), then the other matching posts, newest first, read only for the slice a page
+    asks for. ``len`` is the number of matching posts (one COUNT)."""
+
+    def __init__(self, ranked: list[int], posts):
+        self.ranked = ranked
+        self.posts = posts
+        self.total = posts.count()
+
+    def __len__(self) -> int:
+        return self.total
+
+    def count(self) -> int:
+        return self.total
+
+    def __getitem__(self, index):
+        if not isinstance(index, slice):
+            return self[index:index + 1][0]
+        start = index.start or 0
+        stop = self.total if index.stop is None else min(index.stop, self.total)
+        head = self.ranked[start:stop]
+        if stop <= len(self.ranked):
+            return head
+        rest = (
+            self.posts.exclude(pk__in=self.ranked).order_by("-published_at", "-id").values_list("pk", flat=True)
+        )
+        return head + list(rest[max(start - len(self.ranked), 0):stop - len(self.ranked)])
+
+
 class ContentExplorerView(BrandPage):
     """A brand's posts published in the period: filters, search, sort, categories; bulk tagging (POST)."""
 
@@ -135,23 +165,24 @@ class ContentExplorerView(BrandPage):
             )
         return qs
 
-    def ranked_ids(self, posts, filters, period, needed: int) -> list[int]:
+    def ranked_ids(self, posts, filters, period, needed: int) -> RankedIds:
         """The matching posts' ids, most engagement first: the engine's ranking (posts published in the period by
         lifetime-to-date engagement at its end), then the posts it has no engagement for, newest first.
 
         The engine ranks the brand's posts under the shared filters; the explorer's own search and tag filters
-        are applied to its list, which is widened until the page is full or the ranking is exhausted."""
-        matching = set(posts.values_list("pk", flat=True))
+        are applied to its list, which is widened until the page is full or the ranking is exhausted. Only the
+        ranked ids are checked against the filters, and the rest is read a page at a time (``RankedIds``): a
+        brand-year holds 50,000 posts, whose ids the page used to read twice on every request."""
         top = max(needed, PAGE_SIZE)
         while True:
             result = benchmarks(self.brand_scope(filters), period, paid="include", top=top)
-            ranked = [p.post_id for p in result.content_level if p.post_id in matching]
+            candidates = [p.post_id for p in result.content_level]
+            matching = set(posts.filter(pk__in=candidates).values_list("pk", flat=True)) if candidates else set()
+            ranked = [i for i in candidates if i in matching]
             if len(ranked) >= needed or len(result.content_level) < top or top >= MAX_RANKED_POSTS:
                 break
             top = min(top * 4, MAX_RANKED_POSTS)
-        seen = set(ranked)
-        rest = [i for i in posts.order_by("-published_at", "-id").values_list("pk", flat=True) if i not in seen]
-        return ranked + rest
+        return RankedIds(ranked, posts)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

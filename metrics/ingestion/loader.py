@@ -22,8 +22,11 @@ holds the whole file: per chunk it
 5. finally rebuilds the daily rollup of the brand over the touched days only and bumps its data version.
 
 On PostgreSQL the numbers of each chunk are COPied into a temporary staging table and land with one
-``INSERT … SELECT … ON CONFLICT`` per chunk (psycopg2 ``copy_expert``); on SQLite (the embedded mode) the ORM does
-the same with ``bulk_create``. Both paths give the same rows; the tests run on both.
+``INSERT … SELECT … ON CONFLICT`` per chunk (psycopg2 ``copy_expert``); the extra values travel as typed columns
+and the database builds their JSON. On SQLite (the embedded mode) the same upserts run as prepared
+``INSERT … ON CONFLICT`` statements (``facts.rows_bulk_write``). Both paths give the same rows; the tests run on
+both. While a chunk is written, the next one is read and parsed in a thread (``_prefetched``), so a large file
+costs about the larger of parsing and writing rather than their sum.
 
 Row errors: the parser's (unreadable cells and rows) and the loader's (no key, no date) are collected with row,
 column, value and reason. In ``valid_rows`` mode the valid rows load and the errors are listed; in
@@ -34,13 +37,16 @@ is capped (``ERRORS_CAP``); the counts stay exact.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import math
 import os
+import queue
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -50,19 +56,29 @@ import pandas as pd
 from django.conf import settings
 from django.db import connection
 from django.db.models import Max, Min
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Brand
 from metrics.catalog import ACCOUNT_COLUMN_METRICS, CATALOG, COLUMN_METRICS
 from metrics.choices import AccountKind, ContentFormat, FactSource, MediaType, PaidKind, Traffic
 from metrics.ingestion import keys as natural_keys
+from metrics.ingestion.errors import tr
+from metrics.ingestion.parse import EXTRA_COLUMN_PREFIX, _extra_dicts
 from metrics.models import AccountDailyFact, Post, PostDailyFact, PostSnapshot, SocialAccount
-from metrics.services.facts import brand_data_changed, post_dimensions_sync, post_facts_rebuild, rollup_rebuild
+from metrics.services.facts import (
+    brand_data_changed,
+    post_dimensions_sync,
+    post_facts_rebuild,
+    rollup_rebuild,
+    rows_bulk_write,
+)
 
 logger = logging.getLogger(__name__)
 
 ERRORS_CAP = 10_000  # errors kept on the batch (the count stays exact); ~1 MB of JSON at most
 FETCH_BATCH = 2_000  # natural keys per IN-list when looking posts up
+ANALYZE_FROM_ROWS = 100_000  # rows written to one table by one load: from here its planner statistics are refreshed
+PREFETCH_CHUNKS = 1  # parsed chunks waiting for the loader: one is enough to keep both cores busy
 TEST_CHUNK_DELAY_ENV = "KPIBOARD_IMPORT_TEST_CHUNK_DELAY"  # seconds slept per chunk: lets tests kill a worker mid-way
 
 DEFAULT_CONTENT_FORMAT = {
@@ -178,15 +194,20 @@ def load_parsed(parsed: Any, target: LoadTarget) -> LoadResult:
         result.platform = result.platform or fmt.platform
         result.report_kind = result.report_kind or fmt.kind
         loader = _SectionLoader(session, section)
+        section.extra_columns = session.writer.columnar
         counted = 0
-        for chunk in section.chunks():
-            done += loader.load_chunk(chunk.frame, chunk.errors)
-            skipped = _section_skipped(section)  # the parser counts blank, total and keyless rows as it reads
-            done += skipped - counted
-            counted = skipped
-            if target.on_progress is not None:
-                target.on_progress(done if total is None else min(done, total), total)
-            _test_delay()
+        with contextlib.closing(_prefetched(section.chunks())) as chunks:  # an error here stops the reader at once
+            for chunk in chunks:
+                done += loader.load_chunk(chunk.frame, chunk.errors)
+                skipped = _section_skipped(section)  # the parser counts blank, total and keyless rows as it reads
+                done += skipped - counted
+                counted = skipped
+                if target.on_progress is not None:
+                    target.on_progress(done if total is None else min(done, total), total)
+                _test_delay()
+        skipped = _section_skipped(section)  # the reader is done: its counts are final
+        done += skipped - counted
+        counted = skipped
         loader.finish()
         missing_key = _section_skipped(section, ("missing_key",))
         result.rows += missing_key  # keyless rows are data rows the parser left out (and reported)
@@ -196,18 +217,73 @@ def load_parsed(parsed: Any, target: LoadTarget) -> LoadResult:
     return result
 
 
+_DONE = object()
+
+
+def _prefetched(chunks: Iterator[Any], ahead: int = PREFETCH_CHUNKS) -> Iterator[Any]:
+    """Iterate ``chunks`` with the next ones read and parsed in a thread meanwhile.
+
+    The parser is Python and numpy; the loader mostly waits for the database (a COPY, an upsert) and releases the
+    GIL while it does, so on two cores reading chunk n+1 overlaps writing chunk n: a large file takes about
+    max(parse, write) instead of their sum. ``ahead`` bounds the chunks held (memory stays flat). The parser's
+    exceptions are raised here, in the caller's thread; the thread stops when the caller stops iterating.
+    """
+    box: queue.Queue = queue.Queue(maxsize=ahead)
+    stop = threading.Event()
+    language = translation.get_language()
+
+    def put(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with translation.override(language):  # row errors are worded in the caller's language
+                for chunk in chunks:
+                    if not put((chunk, None)):
+                        return
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            put((None, exc))
+            return
+        put((_DONE, None))
+
+    thread = threading.Thread(target=produce, name="kpiboard-parse", daemon=True)
+    thread.start()
+    try:
+        while True:
+            chunk, error = box.get()
+            if error is not None:
+                raise error
+            if chunk is _DONE:
+                return
+            yield chunk
+    finally:
+        stop.set()
+        thread.join()
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
 def _raise_if_rejected(result: LoadResult, target: LoadTarget) -> None:
     log = result.errors
     if target.mode == "all_or_nothing" and log.errors:
         raise LoadRejected(
-            f"{len(log.error_rows) or log.errors} row(s) could not be read, so nothing was imported "
-            f"(mode: all or nothing). Fix the rows listed and upload the file again.", result)
+            tr("{n} row(s) could not be read, so nothing was imported (mode: all or nothing). Fix the rows listed "
+               "and upload the file again.").format(n=len(log.error_rows) or log.errors), result)
     if result.rows_ok == 0 and result.rows_period == 0:
         if log.errors:
             first = next((e for e in log.items if e["level"] == "error"), None)
-            reason = f" The first problem: row {first['row']}: {first['message']}" if first else ""
-            raise LoadRejected(f"No row of the file could be read ({log.errors} error(s)).{reason}", result)
-        raise LoadRejected("The file has no data rows to import.", result)
+            reason = tr(" The first problem: row {row}: {message}").format(row=first["row"], message=first["message"]) \
+                if first else ""
+            raise LoadRejected(tr("No row of the file could be read ({n} error(s)).{reason}").format(
+                n=log.errors, reason=reason), result)
+        raise LoadRejected(tr("The file has no data rows to import."), result)
 
 
 def _section_skipped(section: Any, reasons: Iterable[str] | None = None) -> int:
@@ -237,6 +313,7 @@ class _Session:
         self.brand = target.brand
         self.accounts: dict[tuple[str, str], int] = {}  # (platform, handle or "") -> account id
         self.posts: dict[tuple[str, str], tuple[int, tuple]] = {}  # (platform, key) -> (id, field values)
+        self.post_rows: dict[tuple[str, str], tuple] = {}  # (platform, key) -> the last row's raw post fields
         self.created: set[int] = set()
         self.updated: set[int] = set()
         self.redimensioned: set[int] = set()
@@ -291,6 +368,17 @@ class _Session:
         """Posts of the chunk's unique keys (``rows``: one row per key, the file's last) → {key: post id}."""
         rows = rows[[c for c in _ROW_FIELDS if c in rows.columns]]
         keys = rows["_key"].tolist()
+        answer = keys
+        # A daily report repeats every post in every chunk: a row whose post fields equal the ones this load
+        # already applied for its key cannot change the post, so only new or different rows go on.
+        fields = [c for c in rows.columns if c not in ("_key", "_account")]
+        raws = list(zip(*(rows[c].tolist() for c in fields), strict=True)) if fields else [()] * len(keys)
+        fresh = [i for i, (k, raw) in enumerate(zip(keys, raws, strict=True)) if self.post_rows.get((platform, k)) != raw]
+        if len(fresh) < len(keys):
+            rows = rows.iloc[fresh]
+            keys = [keys[i] for i in fresh]
+        for i in fresh:
+            self.post_rows[(platform, answer[i])] = raws[i]
         unknown = [k for k in keys if (platform, k) not in self.posts]
         for start in range(0, len(unknown), FETCH_BATCH):
             for values in Post.objects.filter(
@@ -339,7 +427,7 @@ class _Session:
                     self.redimensioned.add(post_id)
             for names, group in by_fields.items():
                 Post.objects.bulk_update(group, [*names, "updated_at"], batch_size=500)
-        return {k: self.posts[(platform, k)][0] for k in keys}
+        return {k: self.posts[(platform, k)][0] for k in answer}
 
     def drop_delta_facts(self, post_ids: set[int]) -> None:
         """A post with a daily report is measured by it (``metrics.services.facts``): drop the facts its snapshots
@@ -354,6 +442,19 @@ class _Session:
                 self.result.touch_days(span["first"], span["last"])
                 deltas.delete()
 
+    def analyze_if_large(self) -> None:
+        """After a large load, refresh the planner's statistics of the tables it grew (PostgreSQL, in this
+        transaction). Until autovacuum gets to them (minutes later, or never where it is off), the planner thinks an
+        organization has as many facts as before the load and reads the next imports' ``post_id IN (…)`` lookups
+        through the wrong index: a 1,000-row file then took seconds per query instead of milliseconds."""
+        if connection.vendor != "postgresql":
+            return
+        written = ((PostDailyFact, self.result.facts), (PostSnapshot, self.result.snapshots))
+        grown = [model for model, rows in written if rows >= ANALYZE_FROM_ROWS]
+        with connection.cursor() as cursor:
+            for model in grown:
+                cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
     def finish(self) -> None:
         """Period facts of the posts that got snapshots, the rollup over the touched days, the data version."""
         result = self.result
@@ -361,6 +462,7 @@ class _Session:
         result.posts_updated = len(self.updated - self.created)
         if self.stopped:
             return
+        self.analyze_if_large()
         touched = sorted(self.snapshot_posts)
         if self.redimensioned:
             post_dimensions_sync(self.org_id, self.redimensioned)
@@ -493,15 +595,17 @@ class _SectionLoader:
         if self.level == "post":
             frame["_key"] = natural_keys.post_keys(frame)
             no_key = frame["_key"].isna()
+            message = tr("The row has no post id, URL, title or publish time to recognise the post by.")
             for row in frame.loc[no_key, "row"].tolist():
-                log.add(row, None, None, "The row has no post id, URL, title or publish time to recognise the post by.")
+                log.add(row, None, None, message)
             valid &= ~no_key
-        if self.basis == "daily" or self.level == "account":
+        # an account row is a day's figures, except in a period-totals section (read, not stored: no date needed)
+        if self.basis == "daily" or (self.level == "account" and self.basis == "cumulative"):
             dates = _day_series(frame["date"]) if "date" in frame.columns else pd.Series(pd.NaT, index=frame.index)
             frame["_day"] = dates
             no_day = dates.isna()
             for row in frame.loc[no_day & valid, "row"].tolist():
-                log.add(row, "date", None, "The row has no readable date.")
+                log.add(row, "date", None, tr("The row has no readable date."))
             valid &= ~no_day
         return valid
 
@@ -522,8 +626,7 @@ class _SectionLoader:
         if earlier.any():
             later_row = frame.groupby(ident, sort=False, dropna=False)["row"].transform("last")
             for row, later in zip(frame.loc[earlier, "row"].tolist(), later_row[earlier].tolist(), strict=True):
-                log.add(row, None, None, f"Row {row} repeats the {self._what()} of row {later}: row {later} "
-                                         f"(the later one) is imported, row {row} is not.", level="warning")
+                log.add(row, None, None, _repeat_message(row, later, self._what()), level="warning")
             result.rows_skipped += int(earlier.sum())
             frame = frame.loc[~earlier]
         hashes = pd.util.hash_pandas_object(frame[ident], index=False).to_numpy()
@@ -533,11 +636,11 @@ class _SectionLoader:
             pos[pos >= len(seen)] = 0
             hit = seen[pos] == hashes
             for row, earlier_row in zip(rows[hit].tolist(), seen_rows[pos[hit]].tolist(), strict=True):
-                log.add(earlier_row, None, None,
-                        f"Row {earlier_row} repeats the {self._what()} of row {row}: row {row} (the later one) "
-                        f"is imported, row {earlier_row} is not.", level="warning")
+                log.add(earlier_row, None, None, _repeat_message(earlier_row, row, self._what()), level="warning")
                 result.rows_skipped += 1
                 result.rows_ok -= 1  # the earlier row was counted when its chunk loaded
+                if self.level == "account" or self.basis == "daily":
+                    result.facts -= 1  # and so was its daily figure, which the later row now replaces
         order = np.argsort(hashes, kind="stable")
         self.seen_hashes.append(hashes[order])
         self.seen_rows.append(rows[order])
@@ -545,8 +648,8 @@ class _SectionLoader:
 
     def _what(self) -> str:
         if self.level == "account":
-            return "account and day"
-        return "post and day" if self.basis == "daily" else "post"
+            return tr("account and day")
+        return tr("post and day") if self.basis == "daily" else tr("post")
 
     def _metric_frame(self, frame: pd.DataFrame, extra_from: Iterable[str] = ()) -> tuple[pd.DataFrame, list[str]]:
         """The metric columns the chunk reports (float, NaN = missing) and ``extra`` as clean dicts."""
@@ -563,6 +666,14 @@ class _SectionLoader:
                 reported.append(name)
         extra_cols = [c for c in extra_from if c in frame.columns]
         extras = frame["extra"].tolist() if "extra" in frame.columns else [None] * len(frame)
+        streamed = [c for c in frame.columns if isinstance(c, str) and c.startswith(EXTRA_COLUMN_PREFIX)]
+        if streamed and self.session.writer.columnar and not extra_cols:
+            # the writer builds the JSON from these columns in the database; ``extra`` keeps only the flags
+            for name in streamed:
+                values[name] = frame[name]
+        elif streamed:
+            built = _extra_dicts({c[len(EXTRA_COLUMN_PREFIX):]: frame[c].to_numpy() for c in streamed}, len(frame))
+            extras = [b if not e else ({**e, **b} if b else e) for e, b in zip(extras, built, strict=True)]
         for flag in ("floor", "upper_bound"):  # keys whose value is a floor (10万+) or an upper bound (<0.1%)
             if flag in frame.columns:
                 flagged = frame[flag]
@@ -643,9 +754,9 @@ class _SectionLoader:
             frame["_account"] = self._accounts_for(frame)
             session.upsert_posts(self.platform, frame.drop_duplicates("_key", keep="last"), self.defaults)
         if not self.warned_period:
-            result.errors.add(None, None, None, f"{self.fmt.label_en}: totals over the period chosen at download are "
-                              "not stored as daily figures; the rows were read but their numbers not imported.",
-                              level="warning")
+            result.errors.add(None, None, None, tr("{report}: totals over the period chosen at download are not stored "
+                                                   "as daily figures; the rows were read but their numbers not "
+                                                   "imported.").format(report=self.fmt.label_en), level="warning")
             self.warned_period = True
         result.rows_skipped += len(frame)
         result.rows_period += len(frame)
@@ -656,6 +767,11 @@ class _SectionLoader:
 
 
 _CATALOG_KEYS = frozenset(CATALOG)
+
+
+def _repeat_message(earlier: int, later: int, what: str) -> str:
+    return tr("Row {earlier} repeats the {what} of row {later}: row {later} (the later one) is imported, row {earlier} "
+              "is not.").format(earlier=earlier, later=later, what=what)
 
 
 def _day_series(values: pd.Series) -> pd.Series:
@@ -739,7 +855,13 @@ def _merge_extra(extra: Any, more: dict) -> dict | None:
 
 
 class _Writer:
-    """Writes the numbers of one chunk; returns how many rows it wrote (snapshots: new ones only)."""
+    """Writes the numbers of one chunk; returns how many rows it wrote (snapshots: new ones only).
+
+    ``columnar``: the writer takes a chunk's extra values as ``extra.<key>`` columns (see ``Section.extra_columns``)
+    next to ``extra`` (then only the floor / upper-bound flags); otherwise ``extra`` holds every value as a dict.
+    """
+
+    columnar = False
 
     def snapshots(self, session: _Session, values: pd.DataFrame, reported: list[str]) -> int:
         raise NotImplementedError
@@ -821,11 +943,9 @@ class _OrmWriter(_Writer):
                 traffic=post["traffic"], content_format=post["content_format"], campaign_id=post["campaign_id"],
                 day=record["day"], interval_start=None, source=FactSource.DAILY, decreased=False, extra=extra,
                 **merged))
-        PostDailyFact.objects.bulk_create(
-            objects, batch_size=500, update_conflicts=True, unique_fields=["organization", "post", "day"],
-            update_fields=[*COLUMN_METRICS, "extra", "source", "decreased", "interval_start", "account", "brand",
-                           "platform", "media_type", "paid_kind", "traffic", "content_format", "campaign_id",
-                           "updated_at"])
+        rows_bulk_write(PostDailyFact, objects, ["organization", "post", "day"],
+                        [*COLUMN_METRICS, "extra", "source", "decreased", "interval_start", "account", "brand",
+                         "platform", "media_type", "paid_kind", "traffic", "content_format", "campaign_id", "updated_at"])
         return len(objects)
 
     def account_facts(self, session, values, reported):
@@ -855,9 +975,8 @@ class _OrmWriter(_Writer):
                 organization_id=org_id, account_id=record["account_id"], brand_id=session.brand.pk,
                 platform=accounts[record["account_id"]], day=record["day"], unsettled=unsettled, batch_id=batch_id,
                 extra=_merge_json((old or {}).get("extra"), record["extra"]), **merged))
-        AccountDailyFact.objects.bulk_create(
-            objects, batch_size=500, update_conflicts=True, unique_fields=["organization", "account", "day"],
-            update_fields=[*ACCOUNT_COLUMN_METRICS, "unsettled", "batch", "extra", "updated_at"])
+        rows_bulk_write(AccountDailyFact, objects, ["organization", "account", "day"],
+                        [*ACCOUNT_COLUMN_METRICS, "unsettled", "batch", "extra", "updated_at"])
         return len(objects)
 
 
@@ -883,23 +1002,51 @@ class _PostgresWriter(_Writer):
                                                     "extra jsonb"], ACCOUNT_COLUMN_METRICS),
     }
 
-    def __init__(self) -> None:
-        self.created: set[str] = set()
+    columnar = True
 
-    def _stage(self, cursor, kind: str, values: pd.DataFrame, columns: list[str]) -> str:
+    def __init__(self) -> None:
+        self.created: dict[tuple, str] = {}  # (kind, extra column types) -> staging table
+
+    def _stage(self, cursor, kind: str, values: pd.DataFrame, columns: list[str]) -> tuple[str, str, dict]:
+        """COPY the chunk into a staging table; returns the table, the SQL of a row's ``extra`` and its parameters.
+
+        The extra values arrive as typed columns (``extra.<key>``, see ``Section.extra_columns``) and the database
+        builds the JSON (``jsonb_build_object``, nulls stripped): encoding a million dicts in Python costs more
+        than the whole COPY. A column of mixed values (rare) is folded into the row's ``extra`` dict instead.
+        """
         table, fixed, metrics = self.STAGES[kind]
-        if kind not in self.created:
-            metric_defs = ", ".join(f"{m} double precision" for m in metrics)
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({', '.join(fixed)}, {metric_defs}) "
-                           f"ON COMMIT DROP")
-            self.created.add(kind)
-        cursor.execute(f"TRUNCATE {table}")
         frame = values[columns].copy()
-        frame["extra"] = [_json_text(e) for e in frame["extra"]]
+        extras = frame["extra"].tolist()
+        typed: list[tuple[str, str, pd.Series]] = []  # (key, SQL type, values)
+        for name in values.columns:
+            if not (isinstance(name, str) and name.startswith(EXTRA_COLUMN_PREFIX)):
+                continue
+            key, column = name[len(EXTRA_COLUMN_PREFIX):], values[name]
+            if pd.api.types.is_float_dtype(column) or pd.api.types.is_integer_dtype(column):
+                # staged as JSON numbers: the float's shortest text, as ``json.dumps`` writes it (0.0 stays 0.0)
+                typed.append((key, "jsonb", column.astype("float64").replace([np.inf, -np.inf], np.nan)))
+            elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
+                typed.append((key, "text", column))
+            else:
+                extras = [(e or {}) | {key: v} if v is not None and not (isinstance(v, float) and math.isnan(v))
+                          else e for e, v in zip(extras, column.tolist(), strict=True)]
+        frame["extra"] = [_json_text(e) for e in extras]
+        for i, (_key, _sql_type, column) in enumerate(typed):
+            frame[f"x{i}"] = column.to_numpy()
+        signature = (kind, tuple(t for _, t, _ in typed))
+        if signature not in self.created:
+            name = f"{table}_{len(self.created)}"
+            metric_defs = ", ".join(f"{m} double precision" for m in metrics)
+            extra_defs = "".join(f", x{i} {t}" for i, (_, t, _) in enumerate(typed))
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({', '.join(fixed)}, {metric_defs}{extra_defs}) "
+                           f"ON COMMIT DROP")
+            self.created[signature] = name
+        stage = self.created[signature]
+        cursor.execute(f"TRUNCATE {stage}")
         buffer = io.StringIO()
         frame.to_csv(buffer, header=False, index=False, na_rep="")
         buffer.seek(0)
-        sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+        sql = f"COPY {stage} ({', '.join([*columns, *(f'x{i}' for i in range(len(typed)))])}) FROM STDIN WITH (FORMAT csv)"
         raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
         with connection.wrap_database_errors:  # a dropped connection must surface as Django's OperationalError
             if hasattr(raw, "copy_expert"):  # psycopg2
@@ -907,18 +1054,28 @@ class _PostgresWriter(_Writer):
             else:  # psycopg 3
                 with raw.copy(sql) as copy:
                     copy.write(buffer.getvalue())
-        return table
+        if not typed:
+            return stage, "s.extra", {}
+        params = {f"xk{i}": key for i, (key, _, _) in enumerate(typed)}
+        # jsonb_build_object takes at most 100 arguments: 50 keys an object, joined with ||
+        objects = [
+            "jsonb_build_object(" + ", ".join(f"%(xk{i})s::text, s.x{i}" for i in range(start, min(start + 50, len(typed))))
+            + ")"
+            for start in range(0, len(typed), 50)
+        ]
+        built = f"jsonb_strip_nulls({' || '.join(objects)})"
+        return stage, f"NULLIF({built} || COALESCE(s.extra, '{{}}'::jsonb), '{{}}'::jsonb)", params
 
     def snapshots(self, session, values, reported):
         with connection.cursor() as cursor:
-            stage = self._stage(cursor, "snapshot", values, ["post_id", "extra", *reported])
+            stage, extra, params = self._stage(cursor, "snapshot", values, ["post_id", "extra", *reported])
             metrics = ", ".join(COLUMN_METRICS)
             cursor.execute(
                 f"""
                 WITH written AS (
                     INSERT INTO {PostSnapshot._meta.db_table} AS t
                         (organization_id, created_at, updated_at, post_id, collected_at, batch_id, extra, {metrics})
-                    SELECT %(org)s, now(), now(), s.post_id, %(at)s, %(batch)s, COALESCE(s.extra, '{{}}'::jsonb),
+                    SELECT %(org)s, now(), now(), s.post_id, %(at)s, %(batch)s, COALESCE({extra}, '{{}}'::jsonb),
                            {", ".join(f"s.{m}" for m in COLUMN_METRICS)}
                     FROM {stage} s
                     ON CONFLICT (organization_id, post_id, collected_at) DO UPDATE SET
@@ -929,13 +1086,13 @@ class _PostgresWriter(_Writer):
                 )
                 SELECT count(*) FILTER (WHERE inserted) FROM written
                 """,  # noqa: S608 (identifiers from model metadata and the catalog; values are parameters)
-                {"org": session.org_id, "at": session.target.collected_at, "batch": session.target.batch_id},
+                {"org": session.org_id, "at": session.target.collected_at, "batch": session.target.batch_id, **params},
             )
             return cursor.fetchone()[0]
 
     def post_facts(self, session, values, reported):
         with connection.cursor() as cursor:
-            stage = self._stage(cursor, "post_fact", values, ["post_id", "day", "extra", *reported])
+            stage, extra, params = self._stage(cursor, "post_fact", values, ["post_id", "day", "extra", *reported])
             metrics = ", ".join(COLUMN_METRICS)
             cursor.execute(
                 f"""
@@ -945,7 +1102,7 @@ class _PostgresWriter(_Writer):
                      {metrics})
                 SELECT %(org)s, now(), now(), s.post_id, p.brand_id, p.account_id, p.platform, p.media_type,
                        p.paid_kind, p.traffic, p.content_format, p.campaign_id, s.day, NULL, %(source)s, false,
-                       s.extra, {", ".join(f"s.{m}" for m in COLUMN_METRICS)}
+                       {extra}, {", ".join(f"s.{m}" for m in COLUMN_METRICS)}
                 FROM {stage} s JOIN {Post._meta.db_table} p ON p.id = s.post_id
                 ORDER BY s.post_id, s.day  -- the unique index's order: far fewer page misses on big reports
                 ON CONFLICT (organization_id, post_id, day) DO UPDATE SET
@@ -957,14 +1114,14 @@ class _PostgresWriter(_Writer):
                     media_type = EXCLUDED.media_type, paid_kind = EXCLUDED.paid_kind, traffic = EXCLUDED.traffic,
                     content_format = EXCLUDED.content_format, campaign_id = EXCLUDED.campaign_id, updated_at = now()
                 """,  # noqa: S608 (identifiers from model metadata and the catalog; values are parameters)
-                {"org": session.org_id, "source": FactSource.DAILY.value},
+                {"org": session.org_id, "source": FactSource.DAILY.value, **params},
             )
             return cursor.rowcount
 
     def account_facts(self, session, values, reported):
         with connection.cursor() as cursor:
-            stage = self._stage(cursor, "account_fact", values,
-                                ["account_id", "day", "unsettled", "extra", *reported])
+            stage, extra, params = self._stage(cursor, "account_fact", values,
+                                               ["account_id", "day", "unsettled", "extra", *reported])
             metrics = ", ".join(ACCOUNT_COLUMN_METRICS)
             # An unsettled day (the platform is still counting it) never overwrites a settled one.
             keep_old = "(EXCLUDED.unsettled AND NOT t.unsettled)"
@@ -974,7 +1131,7 @@ class _PostgresWriter(_Writer):
                     (organization_id, created_at, updated_at, account_id, brand_id, platform, day, unsettled,
                      batch_id, extra, {metrics})
                 SELECT %(org)s, now(), now(), s.account_id, a.brand_id, a.platform, s.day, s.unsettled,
-                       %(batch)s, s.extra, {", ".join(f"s.{m}" for m in ACCOUNT_COLUMN_METRICS)}
+                       %(batch)s, {extra}, {", ".join(f"s.{m}" for m in ACCOUNT_COLUMN_METRICS)}
                 FROM {stage} s JOIN {SocialAccount._meta.db_table} a ON a.id = s.account_id
                 ON CONFLICT (organization_id, account_id, day) DO UPDATE SET
                     {", ".join(f"{m} = CASE WHEN {keep_old} THEN t.{m} ELSE COALESCE(EXCLUDED.{m}, t.{m}) END"
@@ -984,7 +1141,7 @@ class _PostgresWriter(_Writer):
                     unsettled = t.unsettled AND EXCLUDED.unsettled,
                     batch_id = EXCLUDED.batch_id, updated_at = now()
                 """,  # noqa: S608 (identifiers from model metadata and the catalog; values are parameters)
-                {"org": session.org_id, "batch": session.target.batch_id},
+                {"org": session.org_id, "batch": session.target.batch_id, **params},
             )
             return cursor.rowcount
 

@@ -54,6 +54,9 @@ DEFAULT_LIMITS = Limits()
 TOTAL_MARKERS = frozenset({"合计", "总计", "累计", "汇总", "总和", "total", "sum", "grandtotal"})
 """Cell values that mark a summary row (compared after norm_header: no spaces, no trailing colon)."""
 
+EXTRA_COLUMN_PREFIX = "extra."
+"""Prefix of the extra values' columns when a section streams them as columns (``Section.extra_columns``)."""
+
 _KEY_COLUMNS = ("title", "date", "platform_post_id", "material_id", "ad_group", "published_at", "channel")
 _FLAG_COLUMNS = ("floor", "upper_bound", "unsettled")
 
@@ -94,6 +97,10 @@ class Section:
     title: str | None = None  # block title above the header, e.g. 数据趋势概况(2026.06.07-2026.07.06)
     period: tuple[dt.date, dt.date] | None = None  # from the block title
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> rows, filled while chunks() runs
+    # Set by a consumer that takes the extra values as columns (``extra.<key>``, NaN/None = missing) instead of a
+    # dict per row: the PostgreSQL loader builds the JSON in the database, so a million rows never become dicts.
+    # Streamed tables honour it; whole-table reads (pivots, sectioned sheets) always give dicts.
+    extra_columns: bool = False
     _reader: Any = field(default=None, repr=False)
 
     @property
@@ -305,7 +312,8 @@ def _read_table(sec: Section, table: Table, m: HeaderMatch, plan: list[_Plan], w
             rows, raw = rows[keep], raw[keep]
             if not len(rows):
                 break
-        chunk = _normalise(fmt, plan, raw, rows, span_cols, sec.skipped, constants, sheet=table.name)
+        chunk = _normalise(fmt, plan, raw, rows, span_cols, sec.skipped, constants, sheet=table.name,
+                           extra_columns=sec.extra_columns and not whole)
         if whole:
             pieces.append(chunk)
         else:
@@ -485,11 +493,23 @@ def _other_text(v: Any, kind: str) -> str | None:
     return str(v).strip() or None
 
 
-def _text_values(a: np.ndarray, kind: str) -> tuple[np.ndarray, np.ndarray | None]:
+_FACTORIZE_FROM = 2_000  # cells: below this a plain pass is as quick as factorising
+
+
+def _text_values(a: np.ndarray, kind: str, *, distinct: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Cleaned text per cell (None when missing) and, when a cell spans lines, the full text (else None).
 
     One pass over the cells (text is the common case and stays cheap); numbers from a workbook become ids
-    without a trailing ``.0``."""
+    without a trailing ``.0``.
+
+    A large column of text cells (a CSV's) is factorised first and only its distinct values are cleaned: a daily
+    report repeats each title and id on every day's row, so a million cells hold a few thousand distinct texts."""
+    if not distinct and len(a) > _FACTORIZE_FROM and pd.api.types.infer_dtype(a, skipna=True) in ("string", "empty"):
+        codes, uniques = pd.factorize(a)
+        clean, full_u = _text_values(np.asarray(uniques, dtype=object), kind, distinct=True)
+        take = np.where(codes >= 0, codes, len(clean))
+        arr = np.append(clean, None)[take]
+        return arr, (None if full_u is None else np.append(full_u, None)[take])
     if kind == "id":
         out = [((v.strip() or None) if v.strip() not in _ID_MISSING else None) if type(v) is str
                else _other_text(v, kind) for v in a.tolist()]
@@ -519,8 +539,9 @@ def _map_values(values: np.ndarray, pairs: tuple[tuple[str, str], ...]) -> np.nd
 
 def _normalise(fmt: ReportFormat, plan: list[_Plan], raw: pd.DataFrame, rows: np.ndarray, span_cols: list[int],
                skipped: Counter[str], constants: Mapping[str, Any], *, cell_rows: Mapping[int, np.ndarray] | None = None,
-               sheet: str | None = None) -> ParsedChunk:
-    """Raw cells of one chunk -> the normalised frame (see the module docstring)."""
+               sheet: str | None = None, extra_columns: bool = False) -> ParsedChunk:
+    """Raw cells of one chunk -> the normalised frame (see the module docstring); ``extra_columns``: the extra
+    values as ``extra.<key>`` columns, ``extra`` itself None (see ``Section.extra_columns``)."""
     errors: list[RowError] = []
     rows = np.asarray(rows, dtype=np.int64)
     # numeric columns the CSV reader already converted stay numpy floats/ints (no Python object per cell)
@@ -685,7 +706,12 @@ def _normalise(fmt: ReportFormat, plan: list[_Plan], raw: pd.DataFrame, rows: np
             out[name] = v.reset_index(drop=True) if isinstance(v, pd.Series) else v
     for key in sorted(metrics, key=_metric_order):
         out[key] = metrics[key]
-    out["extra"] = _extra_dicts(extra, n)
+    if extra_columns:
+        out["extra"] = np.full(n, None, dtype=object)
+        for key, values in extra.items():
+            out[EXTRA_COLUMN_PREFIX + key] = values
+    else:
+        out["extra"] = _extra_dicts(extra, n)
     out["floor"] = _flag_array(floors, n)
     out["upper_bound"] = _flag_array(uppers, n)
     out["unsettled"] = np.zeros(n, dtype=bool)
@@ -809,4 +835,4 @@ def _pivot(frame: pd.DataFrame, fmt: ReportFormat, sheet: str | None) -> tuple[p
     return result, errors
 
 
-__all__ = ["DEFAULT_LIMITS", "ParsedChunk", "ParsedFile", "Section", "collected_at_from_filename", "parse_file"]
+__all__ = ["DEFAULT_LIMITS", "EXTRA_COLUMN_PREFIX", "ParsedChunk", "ParsedFile", "Section", "collected_at_from_filename", "parse_file"]

@@ -8,8 +8,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 INGESTION = Path(__file__).resolve().parents[2] / "metrics" / "ingestion"
 FILE_ERRORS = {"IngestError", "FileLimitError", "UnsafeFileError", "PasswordProtectedError", "CorruptFileError",
                "UnsupportedFileError", "UnknownFormatError"}
@@ -61,9 +59,6 @@ def test_every_row_error_message_is_marked_for_translation():
     assert untranslated_messages({"RowError"}, message_index=3) == []
 
 
-@pytest.mark.xfail(reason="numbers.py: ValueParseError reasons ('not a number', 'a percentage in a … column', …) "
-                          "and loader.py: LoadRejected messages are plain English strings, not passed through tr()",
-                   strict=False)
 def test_cell_reasons_and_load_rejections_are_marked_for_translation():
     assert untranslated_messages({"ValueParseError", "LoadRejected"}) == []
 

@@ -159,9 +159,6 @@ def test_the_30_day_workbooks_store_30_days_and_flag_the_unsettled_one(run_impor
         assert facts.first().views == first_day_views
 
 
-@pytest.mark.xfail(reason="loader: the 账号总体数据 summary sheet (basis 'period') is loaded as a daily row and "
-                          "reported as an error 'The row has no readable date.' (row 2) instead of being read and "
-                          "not stored, with a warning, like other period totals", strict=False)
 @pytest.mark.parametrize("name", ["xiaohongshu/近30日观看数据.xlsx", "xiaohongshu/近30日涨粉数据.xlsx"])
 def test_the_30_day_summary_sheet_is_no_row_error(run_import, own_brand, name):
     batch = run_import(FIXTURES / name, brand_=own_brand)

@@ -116,8 +116,6 @@ def test_duplicate_keys_across_chunks_the_later_row_wins(run_import, tmp_path, s
     assert [e["row"] for e in batch.errors if e["level"] == "warning"] == [3]
 
 
-@pytest.mark.xfail(reason="loader: a daily-report row replaced by a duplicate in a later chunk is counted twice in "
-                          "batch.facts and the message ('31 daily figures' for 30 stored)", strict=False)
 def test_a_daily_row_repeated_in_a_later_chunk_is_counted_once(run_import, tmp_path, settings):
     settings.KPIBOARD_IMPORT_CHUNK_ROWS = 10
     rows = qianchuan_rows(30, materials=5)

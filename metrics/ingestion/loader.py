@@ -43,8 +43,6 @@ import json
 import logging
 import math
 import os
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -62,6 +60,7 @@ from accounts.models import Brand
 from metrics.catalog import ACCOUNT_COLUMN_METRICS, CATALOG, COLUMN_METRICS
 from metrics.choices import AccountKind, ContentFormat, FactSource, MediaType, PaidKind, Traffic
 from metrics.ingestion import keys as natural_keys
+from metrics.ingestion.background import in_background
 from metrics.ingestion.errors import tr
 from metrics.ingestion.parse import EXTRA_COLUMN_PREFIX, _extra_dicts
 from metrics.models import AccountDailyFact, Post, PostDailyFact, PostSnapshot, SocialAccount
@@ -217,57 +216,13 @@ def load_parsed(parsed: Any, target: LoadTarget) -> LoadResult:
     return result
 
 
-_DONE = object()
-
-
 def _prefetched(chunks: Iterator[Any], ahead: int = PREFETCH_CHUNKS) -> Iterator[Any]:
-    """Iterate ``chunks`` with the next ones read and parsed in a thread meanwhile.
-
-    The parser is Python and numpy; the loader mostly waits for the database (a COPY, an upsert) and releases the
-    GIL while it does, so on two cores reading chunk n+1 overlaps writing chunk n: a large file takes about
-    max(parse, write) instead of their sum. ``ahead`` bounds the chunks held (memory stays flat). The parser's
-    exceptions are raised here, in the caller's thread; the thread stops when the caller stops iterating.
-    """
-    box: queue.Queue = queue.Queue(maxsize=ahead)
-    stop = threading.Event()
+    """Iterate ``chunks`` with the next ones read and parsed in a thread meanwhile (``in_background``): the loader
+    mostly waits for the database (a COPY, an upsert) and releases the GIL while it does, so reading chunk n+1
+    overlaps writing chunk n. Row errors are worded in the caller's language."""
     language = translation.get_language()
-
-    def put(item: Any) -> bool:
-        while not stop.is_set():
-            try:
-                box.put(item, timeout=0.1)
-                return True
-            except queue.Full:
-                continue
-        return False
-
-    def produce() -> None:
-        try:
-            with translation.override(language):  # row errors are worded in the caller's language
-                for chunk in chunks:
-                    if not put((chunk, None)):
-                        return
-        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread, which raises it
-            put((None, exc))
-            return
-        put((_DONE, None))
-
-    thread = threading.Thread(target=produce, name="kpiboard-parse", daemon=True)
-    thread.start()
-    try:
-        while True:
-            chunk, error = box.get()
-            if error is not None:
-                raise error
-            if chunk is _DONE:
-                return
-            yield chunk
-    finally:
-        stop.set()
-        thread.join()
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
+    return in_background(chunks, ahead=ahead, name="kpiboard-parse",
+                         context=lambda: translation.override(language))
 
 
 def _raise_if_rejected(result: LoadResult, target: LoadTarget) -> None:

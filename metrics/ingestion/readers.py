@@ -24,10 +24,8 @@ import itertools
 import mmap
 import os
 import posixpath
-import queue
 import re
 import struct
-import threading
 import warnings
 import zipfile
 import zlib
@@ -40,6 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from .background import in_background
 from .errors import (
     CorruptFileError,
     FileLimitError,
@@ -539,40 +538,8 @@ class _SlicedSheet:
             yield [[] for _ in range(gap)] + rows if gap else rows
 
     def _in_background(self) -> Iterator[tuple[bool, tuple[int, int] | None, list[list[Any]]]]:
-        out: queue.Queue = queue.Queue(maxsize=1)
-        stop = threading.Event()
-
-        def put(item: Any) -> bool:
-            while not stop.is_set():
-                try:
-                    out.put(item, timeout=0.1)
-                    return True
-                except queue.Full:
-                    continue
-            return False
-
-        def produce() -> None:
-            try:
-                for body in self._bodies(None):
-                    if not put(self._parse(*body)):
-                        return
-                put(_END_OF_SHEET)
-            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread, which raises it
-                put(exc)
-
-        worker = threading.Thread(target=produce, name=f"xlsx-slices-{self.name}", daemon=True)
-        worker.start()
-        try:
-            while True:
-                item = out.get()
-                if item is _END_OF_SHEET:
-                    return
-                if isinstance(item, BaseException):
-                    raise item
-                yield item
-        finally:
-            stop.set()
-            worker.join()
+        """The slices parsed by calamine in a thread while the caller works on the previous one."""
+        return in_background((self._parse(*body) for body in self._bodies(None)), name=f"xlsx-slices-{self.name}")
 
     def _bodies(self, first_slice: int | None) -> Iterator[tuple[bytes, bytes, bytes]]:
         """(the worksheet's opening up to ``<sheetData>``, one slice of rows, the closing tags), slice by slice."""
@@ -643,7 +610,6 @@ class _SlicedSheet:
         return bool(_ROW_WITH_REF_RE.match(body)), start, rows
 
 
-_END_OF_SHEET = object()
 _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
                 b'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>')
 

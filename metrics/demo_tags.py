@@ -40,15 +40,7 @@ EARNED = ("Earned content", "User posts")
 
 
 def _categories_by_path(organization: Organization) -> dict[tuple[str, ...], int]:
-    nodes = {c.pk: c for c in ContentCategory.objects.filter(organization=organization)}
-    paths = {}
-    for node in nodes.values():
-        chain, cursor = [], node
-        while cursor is not None:
-            chain.append(cursor.name)
-            cursor = nodes.get(cursor.parent_id)
-        paths[tuple(reversed(chain))] = node.pk
-    return paths
+    return {tuple(c.path_list()): c.pk for c in ContentCategory.objects.filter(organization=organization)}
 
 
 def demo_posts_tag(organization: Organization) -> int:

@@ -68,7 +68,19 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-class DashboardFilterForm(forms.Form):
+class QueryForm(forms.Form):
+    """A form over a page's query string that never refuses the page: an invalid or missing field falls back to
+    its default (``value``) and the others still apply."""
+
+    def value(self, name: str, default=None):
+        """A field's cleaned value; ``default`` when it was missing or invalid."""
+        if name in self.errors:
+            return default
+        value = self.cleaned_data.get(name)
+        return default if value in (None, "") else value
+
+
+class DashboardFilterForm(QueryForm):
     """The filter bar: period preset (or custom dates), series granularity, platform, media type, traffic,
     campaign and category. Bound to ``request.GET``; ``period()`` and ``scope()`` give the engine's question."""
 
@@ -128,13 +140,6 @@ class DashboardFilterForm(forms.Form):
             elif end < start:
                 self.add_error("end", _("The period ends before it starts."))
         return data
-
-    def value(self, name: str, default=None):
-        """A field's cleaned value; ``default`` when it was missing or invalid."""
-        if name in self.errors:
-            return default
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
     @property
     def preset(self) -> str:
@@ -232,7 +237,7 @@ SORT_CHOICES = [
 TAGGED_CHOICES = [("", _("Tagged or not")), ("no", _("Untagged only")), ("yes", _("Tagged only"))]
 
 
-class ContentQueryForm(forms.Form):
+class ContentQueryForm(QueryForm):
     """The content explorer's own query: search text, sort order, tagged or not, page."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=200)
@@ -244,14 +249,8 @@ class ContentQueryForm(forms.Form):
         super().__init__(data, **kwargs)
         self.is_valid()
 
-    def value(self, name: str, default=None):
-        if name in self.errors:
-            return default
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
-
-class TrendForm(forms.Form):
+class TrendForm(QueryForm):
     """The brand dashboard's trend chart: which metric its lines show."""
 
     metric = forms.ChoiceField(label=_("Trend of"), required=False)
@@ -261,14 +260,8 @@ class TrendForm(forms.Form):
         self.fields["metric"].choices = metric_choices
         self.is_valid()
 
-    def value(self, name: str, default=None):
-        if name in self.errors:
-            return default
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
-
-class ComparisonForm(forms.Form):
+class ComparisonForm(QueryForm):
     """The category comparison's own choices: the metric to compare and how paid posts are treated."""
 
     metric = forms.ChoiceField(label=_("Metric"), required=False)
@@ -279,14 +272,8 @@ class ComparisonForm(forms.Form):
         self.fields["metric"].choices = metric_choices
         self.is_valid()
 
-    def value(self, name: str, default=None):
-        if name in self.errors:
-            return default
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
-
-class BenchmarkForm(forms.Form):
+class BenchmarkForm(QueryForm):
     """The competitor benchmark's own choice: organic content only (the default) or organic and paid pooled."""
 
     paid = forms.ChoiceField(
@@ -298,12 +285,6 @@ class BenchmarkForm(forms.Form):
     def __init__(self, data, **kwargs):
         super().__init__(data, **kwargs)
         self.is_valid()
-
-    def value(self, name: str, default=None):
-        if name in self.errors:
-            return default
-        value = self.cleaned_data.get(name)
-        return default if value in (None, "") else value
 
 
 def category_path_label(category: ContentCategory) -> str:

@@ -38,6 +38,7 @@ is capped (``ERRORS_CAP``); the counts stay exact.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -77,6 +78,7 @@ logger = logging.getLogger(__name__)
 ERRORS_CAP = 10_000  # errors kept on the batch (the count stays exact); ~1 MB of JSON at most
 FETCH_BATCH = 2_000  # natural keys per IN-list when looking posts up
 ANALYZE_FROM_ROWS = 100_000  # rows written to one table by one load: from here its planner statistics are refreshed
+IMPORT_WORK_MEM = "64MB"  # PostgreSQL: the upserts sort a chunk by (post, day); the default 4 MB spills to disk
 PREFETCH_CHUNKS = 1  # parsed chunks waiting for the loader: one is enough to keep both cores busy
 TEST_CHUNK_DELAY_ENV = "KPIBOARD_IMPORT_TEST_CHUNK_DELAY"  # seconds slept per chunk: lets tests kill a worker mid-way
 
@@ -275,6 +277,7 @@ class _Session:
         self.snapshot_posts: set[int] = set()
         self.daily_posts: set[int] = set()
         self.stopped = False  # all-or-nothing and an error seen: read on, write nothing more
+        self.daily_section: Any = None  # the first section that wrote daily post figures
 
     # accounts ------------------------------------------------------------------------------------------------
     def default_account(self, platform: str) -> int:
@@ -485,6 +488,7 @@ class _SectionLoader:
         self.seen_rows: list[np.ndarray] = []
         self.defaults = self._post_defaults()
         self.warned_period = False
+        self.repeated_in_chunk = False  # a row of the current chunk repeats an identity an earlier chunk gave
 
     def _post_defaults(self) -> dict[str, str]:
         fmt_default = getattr(self.fmt, "content_format", None)
@@ -585,20 +589,24 @@ class _SectionLoader:
             result.rows_skipped += int(earlier.sum())
             frame = frame.loc[~earlier]
         hashes = pd.util.hash_pandas_object(frame[ident], index=False).to_numpy()
-        rows = frame["row"].to_numpy()
+        order = np.argsort(hashes, kind="stable")
+        hashes, rows = hashes[order], frame["row"].to_numpy()[order]  # sorted: each search below walks memory once
+        self.repeated_in_chunk = False
         for seen, seen_rows in zip(self.seen_hashes, self.seen_rows, strict=True):
             pos = np.searchsorted(seen, hashes)
             pos[pos >= len(seen)] = 0
             hit = seen[pos] == hashes
-            for row, earlier_row in zip(rows[hit].tolist(), seen_rows[pos[hit]].tolist(), strict=True):
+            self.repeated_in_chunk = self.repeated_in_chunk or bool(hit.any())
+            in_file_order = np.argsort(rows[hit], kind="stable")
+            for row, earlier_row in zip(rows[hit][in_file_order].tolist(), seen_rows[pos[hit]][in_file_order].tolist(),
+                                        strict=True):
                 log.add(earlier_row, None, None, _repeat_message(earlier_row, row, self._what()), level="warning")
                 result.rows_skipped += 1
                 result.rows_ok -= 1  # the earlier row was counted when its chunk loaded
                 if self.level == "account" or self.basis == "daily":
                     result.facts -= 1  # and so was its daily figure, which the later row now replaces
-        order = np.argsort(hashes, kind="stable")
-        self.seen_hashes.append(hashes[order])
-        self.seen_rows.append(rows[order])
+        self.seen_hashes.append(hashes)
+        self.seen_rows.append(rows)
         return frame
 
     def _what(self) -> str:
@@ -675,7 +683,12 @@ class _SectionLoader:
         else:
             session.drop_delta_facts(set(post_ids.values()))
             values.insert(1, "day", frame["_day"].to_numpy())
-            result.facts += session.writer.post_facts(session, values, reported)
+            # Nothing of this chunk can exist yet when every post was created by this load, no earlier chunk gave
+            # the same post and day, and no other section of the file wrote daily figures.
+            session.daily_section = session.daily_section or self
+            new_rows = (session.daily_section is self and not self.repeated_in_chunk
+                        and bool(post_id.isin(session.created).all()))
+            result.facts += session.writer.post_facts(session, values, reported, new_rows=new_rows)
             result.touch_days(min(frame["_day"]), max(frame["_day"]))
         result.rows_ok += len(frame)
 
@@ -821,7 +834,9 @@ class _Writer:
     def snapshots(self, session: _Session, values: pd.DataFrame, reported: list[str]) -> int:
         raise NotImplementedError
 
-    def post_facts(self, session: _Session, values: pd.DataFrame, reported: list[str]) -> int:
+    def post_facts(self, session: _Session, values: pd.DataFrame, reported: list[str], *,
+                   new_rows: bool = False) -> int:
+        """Upsert the chunk's daily figures; ``new_rows``: none of them can exist yet (a writer may go faster)."""
         raise NotImplementedError
 
     def account_facts(self, session: _Session, values: pd.DataFrame, reported: list[str]) -> int:
@@ -868,7 +883,7 @@ class _OrmWriter(_Writer):
                 extra=extra, updated_at=timezone.now(), **{m: record.get(m) for m in COLUMN_METRICS})
         return len(new)
 
-    def post_facts(self, session, values, reported):
+    def post_facts(self, session, values, reported, *, new_rows=False):
         org_id = session.org_id
         columns = ["post_id", "day", "extra", *reported]
         records = _records(values, columns)
@@ -943,6 +958,66 @@ def _merge_json(old: Any, new: Any) -> dict | None:
     return {**old, **new}
 
 
+def _number(table: str, column: str) -> str:
+    """A staged float8 as SQL: NaN is how a missing number travels (see ``_PostgresWriter._stage``)."""
+    return f"NULLIF({table}.{column}, 'NaN'::float8)"
+
+
+_PG_EPOCH_DAYS = 10_957  # 2000-01-01, PostgreSQL's day zero, in days since 1970-01-01
+_PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
+_BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+
+
+def _binary_copy(frame: pd.DataFrame, names: list[str], sql_types: list[str]) -> bytes | None:
+    """The rows of ``frame`` as PostgreSQL's binary COPY format, or None when a cell needs a variable width.
+
+    Every row of this format is the field count, then per field its byte length (-1 for NULL) and its bytes, big
+    endian. When every column is an id (bigint), a day (date), a number (float8, NaN for missing), a flag
+    (boolean) or entirely NULL, all rows have the same layout: one numpy structured array holds the whole chunk,
+    filled column by column.
+    """
+    fields: list[tuple[str, str]] = [("count", ">i2")]
+    fills: list[tuple[str, int, np.ndarray | None]] = []  # (field, byte length or -1, values)
+    for i, (name, sql_type) in enumerate(zip(names, sql_types, strict=True)):
+        column = frame[name]
+        if sql_type in ("jsonb", "text"):
+            if column.notna().any():
+                return None
+            fields.append((f"l{i}", ">i4"))
+            fills.append((f"l{i}", -1, None))
+            continue
+        if sql_type != "double precision" and column.isna().any():
+            return None
+        try:
+            if sql_type == "bigint":
+                data, dtype, width = column.to_numpy(dtype="int64"), ">i8", 8
+            elif sql_type == "double precision":
+                data, dtype, width = column.to_numpy(dtype="float64", na_value=np.nan), ">f8", 8
+            elif sql_type == "date":
+                if pd.api.types.is_datetime64_any_dtype(column):
+                    days = column.to_numpy(dtype="datetime64[D]").astype("int64") - _PG_EPOCH_DAYS
+                else:  # datetime.date objects (``_day_series``)
+                    days = np.fromiter((d.toordinal() for d in column.tolist()), dtype="int64", count=len(column))
+                    days -= _PG_EPOCH_ORDINAL
+                data, dtype, width = days, ">i4", 4
+            elif sql_type == "boolean":
+                data, dtype, width = column.to_numpy(dtype="bool"), ">u1", 1
+            else:
+                return None
+        except (AttributeError, TypeError, ValueError):
+            return None
+        fields.append((f"l{i}", ">i4"))
+        fields.append((f"v{i}", dtype))
+        fills.append((f"l{i}", width, None))
+        fills.append((f"v{i}", 0, data))
+    rows = np.empty(len(frame), dtype=np.dtype(fields))
+    rows["count"] = len(names)
+    for field_name, width, data in fills:
+        rows[field_name] = data if data is not None else width
+    return b"".join((_BINARY_HEADER, rows.tobytes(), _BINARY_TRAILER))
+
+
 class _PostgresWriter(_Writer):
     """PostgreSQL: COPY the chunk into a temporary staging table, then one INSERT … SELECT … ON CONFLICT.
 
@@ -968,6 +1043,10 @@ class _PostgresWriter(_Writer):
         The extra values arrive as typed columns (``extra.<key>``, see ``Section.extra_columns``) and the database
         builds the JSON (``jsonb_build_object``, nulls stripped): encoding a million dicts in Python costs more
         than the whole COPY. A column of mixed values (rare) is folded into the row's ``extra`` dict instead.
+
+        Numbers travel as float8 with NaN for missing (the INSERTs read them through ``NULLIF(…, 'NaN')``), so that
+        a chunk whose every cell has a fixed width (ids, days, numbers, flags; no text, no ``extra`` dict) goes as
+        binary COPY built by numpy, with no text formatting at all; any other chunk goes as CSV.
         """
         table, fixed, metrics = self.STAGES[kind]
         frame = values[columns].copy()
@@ -978,8 +1057,8 @@ class _PostgresWriter(_Writer):
                 continue
             key, column = name[len(EXTRA_COLUMN_PREFIX):], values[name]
             if pd.api.types.is_float_dtype(column) or pd.api.types.is_integer_dtype(column):
-                # staged as JSON numbers: the float's shortest text, as ``json.dumps`` writes it (0.0 stays 0.0)
-                typed.append((key, "jsonb", column.astype("float64").replace([np.inf, -np.inf], np.nan)))
+                typed.append((key, "double precision",
+                              column.astype("float64").replace([np.inf, -np.inf], np.nan)))
             elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
                 typed.append((key, "text", column))
             else:
@@ -989,8 +1068,13 @@ class _PostgresWriter(_Writer):
         for i, (_key, _sql_type, column) in enumerate(typed):
             frame[f"x{i}"] = column.to_numpy()
         signature = (kind, tuple(t for _, t, _ in typed))
+        if not self.created:  # the first chunk of the import: sorts for the upserts stay in memory
+            cursor.execute(f"SET LOCAL work_mem = '{IMPORT_WORK_MEM}'")
         if signature not in self.created:
-            name = f"{table}_{len(self.created)}"
+            # Named by its shape: an earlier import in the same transaction (tests; a batch retried) may have left
+            # a staging table of another shape, which CREATE … IF NOT EXISTS would otherwise reuse.
+            shape = hashlib.sha1(repr(signature).encode(), usedforsecurity=False).hexdigest()[:12]
+            name = f"{table}_{shape}"
             metric_defs = ", ".join(f"{m} double precision" for m in metrics)
             extra_defs = "".join(f", x{i} {t}" for i, (_, t, _) in enumerate(typed))
             cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {name} ({', '.join(fixed)}, {metric_defs}{extra_defs}) "
@@ -998,10 +1082,17 @@ class _PostgresWriter(_Writer):
             self.created[signature] = name
         stage = self.created[signature]
         cursor.execute(f"TRUNCATE {stage}")
-        buffer = io.StringIO()
-        frame.to_csv(buffer, header=False, index=False, na_rep="")
-        buffer.seek(0)
-        sql = f"COPY {stage} ({', '.join([*columns, *(f'x{i}' for i in range(len(typed)))])}) FROM STDIN WITH (FORMAT csv)"
+        names = [*columns, *(f"x{i}" for i in range(len(typed)))]
+        sql_types = dict(part.split(" ", 1) for part in fixed) | {f"x{i}": t for i, (_, t, _) in enumerate(typed)}
+        binary = _binary_copy(frame, names, [sql_types.get(n, "double precision") for n in names])
+        if binary is not None:
+            sql = f"COPY {stage} ({', '.join(names)}) FROM STDIN WITH (FORMAT binary)"
+            buffer: io.IOBase = io.BytesIO(binary)
+        else:
+            sql = f"COPY {stage} ({', '.join(names)}) FROM STDIN WITH (FORMAT csv)"
+            buffer = io.StringIO()
+            frame.to_csv(buffer, header=False, index=False, na_rep="")
+            buffer.seek(0)
         raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
         with connection.wrap_database_errors:  # a dropped connection must surface as Django's OperationalError
             if hasattr(raw, "copy_expert"):  # psycopg2
@@ -1011,15 +1102,19 @@ class _PostgresWriter(_Writer):
                     copy.write(buffer.getvalue())
         if not typed:
             return stage, "s.extra", {}
-        params = {f"xk{i}": key for i, (key, _, _) in enumerate(typed)}
-        # jsonb_build_object takes at most 100 arguments: 50 keys an object, joined with ||
-        objects = [
-            "jsonb_build_object(" + ", ".join(f"%(xk{i})s::text, s.x{i}" for i in range(start, min(start + 50, len(typed))))
-            + ")"
-            for start in range(0, len(typed), 50)
-        ]
-        built = f"jsonb_strip_nulls({' || '.join(objects)})"
-        return stage, f"NULLIF({built} || COALESCE(s.extra, '{{}}'::jsonb), '{{}}'::jsonb)", params
+        # The JSON is built as text and parsed once: `"key":` || the number's shortest text, the missing ones
+        # skipped by concat_ws. jsonb_build_object of to_jsonb(float8) values took twice as long (each number
+        # goes float8 → text → numeric there too, and the object is built and stripped of nulls).
+        params = {f"xk{i}": json.dumps(key, ensure_ascii=False) + ":" for i, (key, _, _) in enumerate(typed)}
+        members = [f"%(xk{i})s || " + (f"{_number('s', f'x{i}')}::text" if sql_type == "double precision"
+                                       else f"to_jsonb(s.x{i})::text")
+                   for i, (_, sql_type, _) in enumerate(typed)]
+        # concat_ws takes at most 100 arguments: 90 members a group, an empty group dropped
+        groups = [f"NULLIF(concat_ws(',', {', '.join(members[start:start + 90])}), '')"
+                  for start in range(0, len(members), 90)]
+        built = f"('{{' || concat_ws(',', {', '.join(groups)}) || '}}')::jsonb"
+        merged = built if binary is not None else f"{built} || COALESCE(s.extra, '{{}}'::jsonb)"  # binary: no extra
+        return stage, f"NULLIF({merged}, '{{}}'::jsonb)", params
 
     def snapshots(self, session, values, reported):
         with connection.cursor() as cursor:
@@ -1031,7 +1126,7 @@ class _PostgresWriter(_Writer):
                     INSERT INTO {PostSnapshot._meta.db_table} AS t
                         (organization_id, created_at, updated_at, post_id, collected_at, batch_id, extra, {metrics})
                     SELECT %(org)s, now(), now(), s.post_id, %(at)s, %(batch)s, COALESCE({extra}, '{{}}'::jsonb),
-                           {", ".join(f"s.{m}" for m in COLUMN_METRICS)}
+                           {", ".join(_number("s", m) for m in COLUMN_METRICS)}
                     FROM {stage} s
                     ON CONFLICT (organization_id, post_id, collected_at) DO UPDATE SET
                         extra = EXCLUDED.extra, updated_at = now(),
@@ -1045,10 +1140,21 @@ class _PostgresWriter(_Writer):
             )
             return cursor.fetchone()[0]
 
-    def post_facts(self, session, values, reported):
+    def post_facts(self, session, values, reported, *, new_rows=False):
         with connection.cursor() as cursor:
             stage, extra, params = self._stage(cursor, "post_fact", values, ["post_id", "day", "extra", *reported])
             metrics = ", ".join(COLUMN_METRICS)
+            # Rows that cannot exist yet (posts this load created, days no earlier chunk gave) skip the speculative
+            # insertion of ON CONFLICT; DO NOTHING stays as the guard, and a row it left out fails the count check.
+            conflict = "ON CONFLICT (organization_id, post_id, day) DO NOTHING" if new_rows else f"""
+                ON CONFLICT (organization_id, post_id, day) DO UPDATE SET
+                    {", ".join(f"{m} = COALESCE(EXCLUDED.{m}, t.{m})" for m in COLUMN_METRICS)},
+                    extra = CASE WHEN t.extra IS NULL THEN EXCLUDED.extra WHEN EXCLUDED.extra IS NULL THEN t.extra
+                                 ELSE t.extra || EXCLUDED.extra END,
+                    source = EXCLUDED.source, decreased = false, interval_start = NULL,
+                    brand_id = EXCLUDED.brand_id, account_id = EXCLUDED.account_id, platform = EXCLUDED.platform,
+                    media_type = EXCLUDED.media_type, paid_kind = EXCLUDED.paid_kind, traffic = EXCLUDED.traffic,
+                    content_format = EXCLUDED.content_format, campaign_id = EXCLUDED.campaign_id, updated_at = now()"""
             cursor.execute(
                 f"""
                 INSERT INTO {PostDailyFact._meta.db_table} AS t
@@ -1057,20 +1163,15 @@ class _PostgresWriter(_Writer):
                      {metrics})
                 SELECT %(org)s, now(), now(), s.post_id, p.brand_id, p.account_id, p.platform, p.media_type,
                        p.paid_kind, p.traffic, p.content_format, p.campaign_id, s.day, NULL, %(source)s, false,
-                       {extra}, {", ".join(f"s.{m}" for m in COLUMN_METRICS)}
+                       {extra}, {", ".join(_number("s", m) for m in COLUMN_METRICS)}
                 FROM {stage} s JOIN {Post._meta.db_table} p ON p.id = s.post_id
                 ORDER BY s.post_id, s.day  -- the unique index's order: far fewer page misses on big reports
-                ON CONFLICT (organization_id, post_id, day) DO UPDATE SET
-                    {", ".join(f"{m} = COALESCE(EXCLUDED.{m}, t.{m})" for m in COLUMN_METRICS)},
-                    extra = CASE WHEN t.extra IS NULL THEN EXCLUDED.extra WHEN EXCLUDED.extra IS NULL THEN t.extra
-                                 ELSE t.extra || EXCLUDED.extra END,
-                    source = EXCLUDED.source, decreased = false, interval_start = NULL,
-                    brand_id = EXCLUDED.brand_id, account_id = EXCLUDED.account_id, platform = EXCLUDED.platform,
-                    media_type = EXCLUDED.media_type, paid_kind = EXCLUDED.paid_kind, traffic = EXCLUDED.traffic,
-                    content_format = EXCLUDED.content_format, campaign_id = EXCLUDED.campaign_id, updated_at = now()
+                {conflict}
                 """,  # noqa: S608 (identifiers from model metadata and the catalog; values are parameters)
                 {"org": session.org_id, "source": FactSource.DAILY.value, **params},
             )
+            if new_rows and cursor.rowcount != len(values):
+                raise RuntimeError(f"{len(values) - cursor.rowcount} daily figure(s) of new posts already existed")
             return cursor.rowcount
 
     def account_facts(self, session, values, reported):
@@ -1086,7 +1187,7 @@ class _PostgresWriter(_Writer):
                     (organization_id, created_at, updated_at, account_id, brand_id, platform, day, unsettled,
                      batch_id, extra, {metrics})
                 SELECT %(org)s, now(), now(), s.account_id, a.brand_id, a.platform, s.day, s.unsettled,
-                       %(batch)s, {extra}, {", ".join(f"s.{m}" for m in ACCOUNT_COLUMN_METRICS)}
+                       %(batch)s, {extra}, {", ".join(_number("s", m) for m in ACCOUNT_COLUMN_METRICS)}
                 FROM {stage} s JOIN {SocialAccount._meta.db_table} a ON a.id = s.account_id
                 ON CONFLICT (organization_id, account_id, day) DO UPDATE SET
                     {", ".join(f"{m} = CASE WHEN {keep_old} THEN t.{m} ELSE COALESCE(EXCLUDED.{m}, t.{m}) END"

@@ -17,7 +17,7 @@ are published between 07:00 and 21:00), exactly what ``metrics.services.facts.de
 (``--verify`` re-derives a sample of posts with it and compares). Snapshots and facts are computed by
 PostgreSQL itself (``INSERT … SELECT`` over a per-post table of random final counts × the collection offsets):
 formatting 20 M rows of floats as COPY text in Python took longer than the database needs to build them. The rollup is built by the real
-``rollup_rebuild`` SQL. Secondary indexes and unique constraints are dropped during the load and recreated
+``rollup_rebuild`` SQL and the per-post totals by the import's ``post_totals_rebuild``. Secondary indexes and unique constraints are dropped during the load and recreated
 after it (building an index once is much faster than maintaining it row by row), and FK triggers are off
 during COPY (``session_replication_role = replica``); the schema ends up exactly as the migrations made it.
 """
@@ -50,7 +50,7 @@ CATEGORY_TREE = {
 OWN_BRANDS, COMPETITOR_BRANDS = 8, 2
 CHUNK = 100_000  # posts per generation pass: ~1.05 M snapshot rows in memory at a time
 BIG_TABLES = ("metrics_post", "metrics_postcategory", "metrics_postsnapshot", "metrics_postdailyfact",
-              "metrics_dailyrollup")
+              "metrics_dailyrollup", "metrics_posttotal")
 TZ_OFFSET = timedelta(hours=8)
 
 
@@ -333,6 +333,10 @@ def generate(args, started) -> None:
 
         # Still without FK triggers: checking 4 foreign keys per rollup row would cost more than the sums.
         rollup_rebuild(org.id, [b.id for b in brands])
+        log("post totals (post_totals_rebuild: the facts summed per post, the snapshot figures)", started)
+        from metrics.services.facts import post_totals_rebuild
+
+        post_totals_rebuild(org.id)
         cursor.execute("SET session_replication_role = DEFAULT")
         log("recreating constraints and indexes", started)
         create_indexes(cursor, constraints, indexes, started)

@@ -69,6 +69,7 @@ from metrics.services.facts import (
     brand_data_changed,
     post_dimensions_sync,
     post_facts_rebuild,
+    post_totals_rebuild,
     rollup_rebuild,
     rows_bulk_write,
 )
@@ -437,6 +438,8 @@ class _Session:
             last = PostDailyFact.objects.filter(organization_id=self.org_id, post_id__in=touched,
                                                 source=FactSource.DELTA).aggregate(last=Max("day"))["last"]
             result.touch_days(first, max(first, last) if last else first)
+        # the facts of these posts changed, or (updated) their publication time, which the totals carry
+        post_totals_rebuild(self.org_id, self.snapshot_posts | self.daily_posts | self.updated)
         if result.day_from is not None:
             rollup_rebuild(self.org_id, [self.brand.pk], result.day_from, result.day_to)
         if result.rows_ok or result.posts_created or result.posts_updated:

@@ -26,7 +26,8 @@ Median (``MEDIAN_DEFINITION``). The median of a metric over a group of posts is 
 middle value when the number of values n is odd, the mean of the two middle values (linear interpolation at
 the 50th percentile) when n is even. The rows are the posts *published* in the period (Beijing days, both ends
 included), each with its lifetime-to-date value as of the period's end, i.e. the sum of its daily facts
-(``PostDailyFact``) up to the end date — never raw snapshots and never a mean of ratios over days. Posts whose
+(``PostDailyFact``, or their per-post total ``PostTotal`` when all of them lie in the period) up to the end date
+— never raw snapshots and never a mean of ratios over days. Posts whose
 value is unknown (metric not reported) are left out; zeros count. n is always returned beside the median and
 the mean. PostgreSQL computes it in SQL; SQLite gets the same per-post values from one query and computes the
 same number in Python.

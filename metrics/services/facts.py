@@ -22,18 +22,18 @@ Rules (documented here because every number depends on them):
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import groupby
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F, FilteredRelation, Max, OuterRef, Q, Subquery
 
 from accounts.models import Brand
 from metrics.catalog import COLUMN_METRICS
 from metrics.choices import FactSource
-from metrics.models import DailyRollup, Post, PostCategory, PostDailyFact, PostSnapshot
+from metrics.models import DailyRollup, Post, PostCategory, PostDailyFact, PostSnapshot, PostTotal
 
 REBUILD_CHUNK = 2_000  # posts per pass: bounds memory (snapshots of 2,000 posts) and the IN-list size
 
@@ -234,6 +234,119 @@ def posts_refresh(organization_id: int, post_ids: Iterable[int]) -> None:
     post_ids = list(post_ids)
     post_dimensions_sync(organization_id, post_ids)
     post_facts_rebuild(organization_id, post_ids)
+    post_totals_rebuild(organization_id, post_ids)
     brands = set(Post.objects.filter(organization_id=organization_id, id__in=post_ids).values_list("brand_id", flat=True))
     rollup_rebuild(organization_id, brands)
     brand_data_changed(organization_id, brands)
+
+
+def post_totals_rebuild(organization_id: int, post_ids: Iterable[int] | None = None) -> None:
+    """Rewrite the ``PostTotal`` rows of ``post_ids`` (every post of the organization when None) from their facts.
+
+    Call it in the transaction that changed the posts' facts, after the change (the loader's ``finish``,
+    ``posts_refresh``): a post's row is then Σ of each column over all its facts, their count, their first and
+    last day, and whether the first day precedes the post's publication day (Beijing time); a post left without
+    facts has no row. The sums run over the facts in day order (the order the engine's per-period sums read them
+    in), so a total equals the period sum of a period holding every fact.
+    """
+    qn = connection.ops.quote_name
+    total, fact = qn(PostTotal._meta.db_table), qn(PostDailyFact._meta.db_table)
+    metrics = ", ".join(qn(m) for m in COLUMN_METRICS)
+    sums = ", ".join(f"SUM(f.{qn(m)})" for m in COLUMN_METRICS)
+    columns = (f"{qn('organization_id')}, {qn('post_id')}, {qn('brand_id')}, {qn('first_day')}, {qn('last_day')}, "
+               f"{qn('facts')}, {qn('facts_before_publication')}, {metrics}, {qn('created_at')}, {qn('updated_at')}")
+    now = "CURRENT_TIMESTAMP"
+
+    def rewrite(where: str, params: list, post_ids: list[int] | None) -> None:
+        delete = f"DELETE FROM {total} WHERE {qn('organization_id')} = %s{where}"  # noqa: S608 - quoted identifiers
+        insert = (
+            f"INSERT INTO {total} ({columns}) "  # noqa: S608 - identifiers quoted by qn, values bound
+            f"SELECT f.{qn('organization_id')}, f.{qn('post_id')}, MIN(f.{qn('brand_id')}), MIN(f.{qn('day')}), "
+            f"MAX(f.{qn('day')}), COUNT(*), FALSE, {sums}, {now}, {now} "
+            f"FROM (SELECT {qn('organization_id')}, {qn('post_id')}, {qn('brand_id')}, {qn('day')}, {metrics} "
+            f"FROM {fact} WHERE {qn('organization_id')} = %s{where} "
+            f"ORDER BY {qn('post_id')}, {qn('day')}) f GROUP BY f.{qn('organization_id')}, f.{qn('post_id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(delete, [organization_id, *params])
+            cursor.execute(insert, [organization_id, *params])
+        _publication(organization_id, post_ids)
+        _snapshot_figures(organization_id, post_ids)
+
+    if post_ids is None:
+        rewrite("", [], None)
+        return
+    post_ids = sorted(set(post_ids))
+    for start in range(0, len(post_ids), REBUILD_CHUNK):
+        chunk = post_ids[start : start + REBUILD_CHUNK]
+        rewrite(f" AND {qn('post_id')} IN ({', '.join(['%s'] * len(chunk))})", chunk, chunk)
+
+
+def _publication(organization_id: int, post_ids: list[int] | None) -> None:
+    """Copy the posts' ``published_at`` onto ``post_ids``' totals (all the organization's when None) and set
+    ``facts_before_publication``: the first fact day is before the publication day in ``settings.TIME_ZONE``.
+    PostgreSQL does both in one UPDATE; SQLite (no time zones) compares the few rows in Python."""
+    qn = connection.ops.quote_name
+    total, post = qn(PostTotal._meta.db_table), qn(Post._meta.db_table)
+    narrow, params = "", [organization_id]
+    if post_ids is not None:
+        narrow = f" AND t.{qn('post_id')} IN ({', '.join(['%s'] * len(post_ids))})"
+        params += post_ids
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {total} t SET {qn('published_at')} = p.{qn('published_at')}, "  # noqa: S608
+                f"{qn('facts_before_publication')} = COALESCE(t.{qn('first_day')} < "
+                f"CAST((p.{qn('published_at')} AT TIME ZONE %s) AS DATE), FALSE) "
+                f"FROM {post} p WHERE p.{qn('id')} = t.{qn('post_id')} AND t.{qn('organization_id')} = %s{narrow}",
+                [settings.TIME_ZONE, *params],
+            )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {total} AS t SET {qn('published_at')} = (SELECT p.{qn('published_at')} FROM {post} p "  # noqa: S608
+            f"WHERE p.{qn('id')} = t.{qn('post_id')}) WHERE t.{qn('organization_id')} = %s{narrow}", params)
+    totals = PostTotal.objects.filter(organization_id=organization_id, published_at__isnull=False)
+    if post_ids is not None:
+        totals = totals.filter(post_id__in=post_ids)
+    tz = ZoneInfo(settings.TIME_ZONE)
+    early = [post_id for post_id, first_day, published in totals.values_list("post_id", "first_day", "published_at")
+             if first_day < _local_day(published, tz)]
+    for start in range(0, len(early), REBUILD_CHUNK):
+        PostTotal.objects.filter(organization_id=organization_id, post_id__in=early[start:start + REBUILD_CHUNK]
+                                 ).update(facts_before_publication=True)
+
+
+def _snapshot_figures(organization_id: int, post_ids: list[int] | None) -> None:
+    """Set the snapshot figures of ``post_ids``' totals (all the organization's when None): last collection, last
+    collection within ``PostTotal.EARLY_HOURS`` of publication, and per early metric the highest value in that
+    window and overall — the same aggregates, with the same window expression, as the anomaly check's
+    (``metrics.kpis.anomalies._early_surge``) over a period that holds every snapshot."""
+    qn = connection.ops.quote_name
+    total = qn(PostTotal._meta.db_table)
+    snapshots = PostSnapshot.objects.filter(organization_id=organization_id)
+    narrow, narrow_params = "", []
+    published = F("post__published_at")
+    if post_ids is not None:
+        # The post ids on every side of the joins: else PostgreSQL walks all the posts' primary key (a merge join)
+        # and all the organization's totals (a hash join) for a chunk of 2,000.
+        snapshots = snapshots.annotate(chunk_post=FilteredRelation("post", condition=Q(post__id__in=post_ids)))
+        snapshots = snapshots.filter(post_id__in=post_ids)
+        published = F("chunk_post__published_at")
+        narrow = f" AND {total}.{qn('post_id')} IN ({', '.join(['%s'] * len(post_ids))})"
+        narrow_params = post_ids
+    early = Q(collected_at__gte=published, collected_at__lte=published + timedelta(hours=PostTotal.EARLY_HOURS))
+    figures = {"last_collected_at": Max("collected_at"), "early_collected_at": Max("collected_at", filter=early)}
+    for key in PostTotal.EARLY_METRICS:
+        figures[f"early_{key}"] = Max(key, filter=early)
+        figures[f"max_{key}"] = Max(key)
+    # Aliases other than the target columns' names: SQLite would read ``SET x = x`` as the target's own column.
+    sql, params = (snapshots.order_by().values("post_id")
+                   .annotate(**{f"s_{name}": aggregate for name, aggregate in figures.items()}).query.sql_with_params())
+    assignments = ", ".join(f"{qn(name)} = s.{qn('s_' + name)}" for name in figures)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {total} SET {assignments} FROM ({sql}) s "  # noqa: S608 - compiled ORM query, quoted names
+            f"WHERE {total}.{qn('organization_id')} = %s AND {total}.{qn('post_id')} = s.{qn('post_id')}{narrow}",
+            [*params, organization_id, *narrow_params],
+        )

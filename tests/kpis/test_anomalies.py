@@ -145,3 +145,48 @@ def test_post_only_filters_skip_the_follower_checks(org):
     scope, _ = build(org, "push_loss")
     report = anomalies(scope.narrowed(content_formats=("image_note",)), PERIOD)
     assert report.checked["push_day_loss"] == 0 and report.notes
+
+
+def _early(scope, period, totals, thresholds=None):
+    from dataclasses import asdict
+
+    from metrics.kpis.anomalies import _early_surge
+    from metrics.kpis.queries import resolve
+
+    found = []
+    checked = _early_surge(scope, resolve(scope), period, thresholds or AnomalyThresholds(), {}, found,
+                           totals=totals)
+    return checked, [asdict(a) for a in found]
+
+
+EARLY_PERIODS = [
+    PERIOD,
+    Period(BAIT_MONDAY, BAIT_MONDAY),  # ends before the bait post's next-day collection: a straggler
+    Period(date(2026, 1, 1), BAIT_MONDAY + timedelta(days=1)),
+    Period(date(2026, 1, 1), date(2026, 12, 31)),
+]
+
+
+@pytest.mark.parametrize("variant", [None, "early"])
+def test_early_surge_through_the_totals_equals_the_snapshots(org, variant):
+    """The early-surge check reads the snapshot figures the import keeps per post (``PostTotal``) for the posts
+    whose every collection precedes the period's end, and the snapshots for the others: the count checked and
+    every flag are those of reading every post's snapshots, also after a later import adds a collection that
+    dilutes the early share, and with a window the totals do not keep (read from the snapshots alone)."""
+    from metrics.models import Post, PostTotal
+
+    scope, _ = build(org, variant)
+    kept = PostTotal.objects.filter(brand_id=scope.brand_ids[0])
+    assert kept.filter(early_collected_at__isnull=False, last_collected_at__isnull=False).count() == 10
+    for period in EARLY_PERIODS:
+        assert _early(scope, period, True) == _early(scope, period, False), period
+    assert _early(scope, PERIOD, True)[0] == 2
+    assert _early(scope, Period(BAIT_MONDAY, BAIT_MONDAY), True)[0] == 0  # the next-day collection is after it
+    bait = Post.objects.get(brand_id=scope.brand_ids[0], title=f"post {BAIT_MONDAY}")
+    snapshot(bait, bait.published_at + timedelta(days=3), likes=5000, comments=400, shares=200, views=50000)
+    posts_refresh(org.pk, [bait.pk])
+    for period in EARLY_PERIODS:
+        assert _early(scope, period, True) == _early(scope, period, False), period
+    assert _early(scope, Period(date(2026, 1, 1), date(2026, 12, 31)), True)[1] == []  # 900 of 5,000 likes
+    two_hours = AnomalyThresholds(early_hours=2)
+    assert _early(scope, PERIOD, True, two_hours) == _early(scope, PERIOD, False, two_hours)

@@ -208,6 +208,8 @@ SPECTACULAR_SETTINGS = {
 KPIBOARD_IMPORT_MAX_BYTES = env.int("KPIBOARD_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
 KPIBOARD_IMPORT_MAX_ROWS = env.int("KPIBOARD_IMPORT_MAX_ROWS", default=2_000_000)
 KPIBOARD_IMPORT_STUCK_MINUTES = env.int("KPIBOARD_IMPORT_STUCK_MINUTES", default=30)
+# After an import commits, a worker renders the changed brands' default dashboard pages (where a worker runs).
+KPIBOARD_WARM_AFTER_IMPORT = env.bool("KPIBOARD_WARM_AFTER_IMPORT", default=True)
 # Category comparison: groups with fewer posts are flagged as too small to conclude from.
 KPIBOARD_SMALL_SAMPLE = env.int("KPIBOARD_SMALL_SAMPLE", default=5)
 

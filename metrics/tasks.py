@@ -91,3 +91,24 @@ def _batch_exists(batch_id: int, organization_id: int) -> bool:
 def import_batches_sweep_task() -> list[int]:
     """Re-enqueue import batches that no worker is running (``import_batches_requeue_stuck``); every 5 minutes."""
     return import_batches_requeue_stuck()
+
+
+WARM_TIME_LIMIT = 10 * 60
+_WARM_HARD, _WARM_SOFT = _time_limits(WARM_TIME_LIMIT)
+
+
+@shared_task(name="metrics.dashboards_warm", time_limit=_WARM_HARD, soft_time_limit=_WARM_SOFT, ignore_result=True)
+def dashboards_warm_task(organization_id: int, versions: dict[str, int]) -> dict | None:
+    """Warm the dashboards of the brands an import changed (``versions``: brand id → its data version then).
+
+    Skipped when a brand's data has changed again since (a later import committed: its own warm-up follows, and
+    the answers computed here would be cached under keys nobody asks for any more)."""
+    from accounts.models import Brand
+    from metrics.views.warm import AFTER_IMPORT_PRESETS, dashboards_warm
+
+    wanted = {int(k): v for k, v in versions.items()}
+    current = dict(Brand.objects.filter(organization_id=organization_id, pk__in=wanted)
+                   .values_list("pk", "data_version"))
+    if not wanted or current != wanted:
+        return None
+    return dashboards_warm(organization_id, list(wanted), presets=AFTER_IMPORT_PRESETS)

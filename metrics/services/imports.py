@@ -218,6 +218,8 @@ def import_batch_run(batch_id: int, organization_id: int) -> ImportBatch | None:
             Brand.objects.select_for_update().filter(pk=batch.brand_id).first()  # one import per brand at a time
             result = _load(batch)
             _record_success(batch, result)
+            if result.rows_ok or result.posts_created or result.posts_updated:
+                transaction.on_commit(partial(dashboards_warm_enqueue, organization_id, [batch.brand_id]))
         return batch
     except LoadRejected as exc:
         return _record_failure(batch_id, organization_id, exc.message, exc.result)
@@ -329,6 +331,26 @@ def _rows_hint(path: Path, parsed) -> int | None:
         while block := fh.read(4 * 1024 * 1024):
             lines += block.count(b"\n")
     return max(lines - parsed.sections[0].header_row, 0) or None
+
+
+def dashboards_warm_enqueue(organization_id: int, brand_ids: list[int]) -> bool:
+    """After an import commits: have a worker render the default dashboard pages of its brands, so that the first
+    visit reads the KPI engine's answers from the cache (``metrics.views.warm``). Only where a worker runs the
+    tasks: without a broker (tasks run inline, the embedded mode) the import does not wait for it, and a page
+    computes its answers on its first visit. Returns whether it was enqueued."""
+    if settings.CELERY_TASK_ALWAYS_EAGER or not settings.KPIBOARD_WARM_AFTER_IMPORT:
+        return False
+    from metrics.tasks import dashboards_warm_task
+
+    versions = dict(Brand.objects.filter(organization_id=organization_id, pk__in=brand_ids)
+                    .values_list("pk", "data_version"))
+    try:
+        dashboards_warm_task.delay(organization_id, {str(k): v for k, v in versions.items()})
+    except Exception:  # noqa: BLE001 - the import is committed; a missed warm-up only makes one visit slower
+        logger.warning("could not enqueue the dashboards' warm-up for organization %s", organization_id,
+                       exc_info=True)
+        return False
+    return True
 
 
 def _record_success(batch: ImportBatch, result: LoadResult) -> None:

@@ -15,7 +15,7 @@ from metrics.models import ImportBatch, PostSnapshot
 from metrics.services.imports import import_batch_create
 from metrics.services.imports import import_batch_run as real_import_batch_run
 from tests.ingestion_load.conftest import at, table_counts
-from tests.ingestion_load.files import xhs_notes
+from tests.ingestion_load.files import qianchuan_csv, qianchuan_rows, xhs_notes
 
 NOTES = [{"title": "秋冬护肤", "published": at(2026, 5, 25, 20), "views": 5000},
          {"title": "通勤妆容", "published": at(2026, 5, 27, 9), "views": 300}]
@@ -167,3 +167,46 @@ def test_a_batch_found_held_by_another_session_is_looked_at_again(marketer, bran
     assert calls == [batch.pk, batch.pk]
     batch.refresh_from_db()
     assert (batch.status, batch.attempts) == ("succeeded", 1)
+
+
+# -------------------------------------------------------------------------------- dashboards warmed after an import
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_import_enqueues_the_dashboards_warm_up_where_a_worker_runs(run_import, tmp_path, brand,
+                                                                                  settings, monkeypatch):
+    sent = []
+    monkeypatch.setattr(tasks.dashboards_warm_task, "delay", lambda *args: sent.append(args))
+    settings.CELERY_TASK_ALWAYS_EAGER = False  # a broker and a worker: the import enqueues, the worker warms
+    batch = run_import(qianchuan_csv(tmp_path / "千川_素材分日报表.csv", qianchuan_rows(6, materials=3)))
+    assert batch.status == "succeeded", batch.message
+    brand.refresh_from_db()
+    assert sent == [(brand.organization_id, {str(brand.pk): brand.data_version})]
+
+    sent.clear()
+    again = run_import(qianchuan_csv(tmp_path / "bad.csv", [["not a date", "x"]]))
+    assert again.status == "failed" and sent == []  # nothing committed, nothing to warm
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # no worker: the import does not render pages itself
+    run_import(qianchuan_csv(tmp_path / "more.csv", qianchuan_rows(9, materials=3)))
+    assert sent == []
+
+
+@pytest.mark.django_db
+def test_the_warm_up_renders_the_pages_and_skips_a_brand_changed_since(run_import, tmp_path, brand, monkeypatch):
+    from metrics.views import warm
+
+    batch = run_import(qianchuan_csv(tmp_path / "千川_素材分日报表.csv", qianchuan_rows(6, materials=3)))
+    assert batch.status == "succeeded", batch.message
+    brand.refresh_from_db()
+    rendered = []
+    real = warm.dashboards_warm
+    monkeypatch.setattr(warm, "dashboards_warm", lambda *args, **kw: rendered.append(args) or real(*args, **kw))
+
+    stale = {str(brand.pk): brand.data_version - 1}  # a later import has committed since this one was enqueued
+    assert tasks.dashboards_warm_task(brand.organization_id, stale) is None and rendered == []
+
+    done = tasks.dashboards_warm_task(brand.organization_id, {str(brand.pk): brand.data_version})
+    assert rendered == [(brand.organization_id, [brand.pk])]
+    # the overview and the brand's dashboard, categories, content and benchmark, for each of the four periods
+    assert done["pages"] == 5 * len(warm.AFTER_IMPORT_PRESETS) == 20

@@ -62,9 +62,11 @@ def in_background(items: Iterable[Any], *, ahead: int = 1, name: str = "kpiboard
     finally:
         stop.set()
         # A generator can be finalised by the garbage collector in its own producer thread (the last reference
-        # held by an exception's traceback there); that thread is already on its way out and cannot join itself.
+        # held by an exception's traceback there); that thread is already on its way out and can neither join
+        # itself nor close ``items``, which it is still iterating ("generator already executing"): the producer's
+        # loop ends there on its own, and ``items`` is finalised with it.
         if thread is not threading.current_thread():
             thread.join()
-        close = getattr(items, "close", None)
-        if close is not None:
-            close()
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()

@@ -389,8 +389,10 @@ class BenchmarksSerializer(serializers.Serializer):
 
 class AnomalySerializer(serializers.Serializer):
     kind = serializers.ChoiceField(["ratio_shift", "early_surge", "push_day_loss", "flat_growth"])
-    label = serializers.CharField()
-    reason = serializers.CharField(help_text=_("A sentence a marketer can read, with the numbers behind it."))
+    label = serializers.CharField(help_text=_("The flag's name, in the request's language."))
+    reason = serializers.CharField(help_text=_(
+        "A sentence a marketer can read, with the numbers behind it, in the request's language (Accept-Language: "
+        "en or zh-hans; numbers in 万/亿 in Chinese). The same numbers are in values."))
     account_id = serializers.IntegerField()
     account = serializers.CharField()
     platform = serializers.CharField()
@@ -604,8 +606,16 @@ class AnomaliesView(EngineView):
             "accounts (posts, for early_surge) each check could look at.")),
     )
     def get(self, request, org_slug):
+        from metrics.views.base import ANOMALY_TITLES, anomaly_reason
+
         data = self.params(request)
-        return Response(as_json(anomalies(self.scope(data), data["period"])))
+        report = anomalies(self.scope(data), data["period"])
+        answer = as_json(report)
+        # label and reason in the request's language (the dashboards' wording, from the same numbers in values)
+        for item, flag in zip(answer["anomalies"], report.anomalies, strict=True):
+            item["label"] = str(ANOMALY_TITLES.get(flag.kind, flag.label))
+            item["reason"] = anomaly_reason(flag)
+        return Response(answer)
 
 
 kpi_urlpatterns = [

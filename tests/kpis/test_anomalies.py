@@ -190,3 +190,17 @@ def test_early_surge_through_the_totals_equals_the_snapshots(org, variant):
     assert _early(scope, Period(date(2026, 1, 1), date(2026, 12, 31)), True)[1] == []  # 900 of 5,000 likes
     two_hours = AnomalyThresholds(early_hours=2)
     assert _early(scope, PERIOD, True, two_hours) == _early(scope, PERIOD, False, two_hours)
+
+
+def test_the_api_words_the_reason_in_the_requests_language(org, client_as):
+    scope, account = build(org, "push_loss")
+    api = client_as()
+    params = {"brand": scope.brand_ids[0], "start": PERIOD.start.isoformat(), "end": PERIOD.end.isoformat()}
+    english = api.get(f"/api/v1/orgs/{org.slug}/anomalies/", params, HTTP_ACCEPT_LANGUAGE="en").json()
+    chinese = api.get(f"/api/v1/orgs/{org.slug}/anomalies/", params, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    (en,), (zh,) = english["anomalies"], chinese["anomalies"]
+    assert en["kind"] == zh["kind"] == "push_day_loss" and en["values"] == zh["values"]
+    assert en["reason"].startswith("Lost 100 followers on a day with 1 push(es), against a median of 5")
+    assert en["label"] == "Follower loss on a push day"
+    assert "100" in zh["reason"] and "粉" in zh["reason"] and "Lost" not in zh["reason"]
+    assert zh["label"] != en["label"]

@@ -20,10 +20,12 @@ from datetime import date, datetime
 from functools import lru_cache
 
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from metrics.catalog import CATALOG, PLATFORM_LABELS, Unit
+from metrics.kpis.anomalies import EARLY_METRICS as ANOMALY_EARLY_METRICS
+from metrics.kpis.anomalies import KINDS as ANOMALY_KINDS
 
 DASH = "—"  # an empty value: no data, or a ratio without a denominator
 
@@ -330,3 +332,71 @@ def _points(trace: dict) -> int:
         if values is not None and len(values):
             return len(values)
     return 0
+
+
+# The anomaly flags' titles in the active language: the engine's own English labels, translated.
+ANOMALY_TITLES = {kind: gettext_lazy(label) for kind, label in ANOMALY_KINDS.items()}
+ANOMALY_SEVERITY = {"early_surge": "high", "push_day_loss": "high", "ratio_shift": "medium", "flat_growth": "medium"}
+
+
+def anomaly_reason(anomaly) -> str:
+    """The flag's reason in the active language, from the numbers the engine found (its own English sentence is
+    kept as the tooltip)."""
+    v = anomaly.values or {}
+    num = format_number
+    if anomaly.kind == "ratio_shift":
+        parts, rose = [], False
+        for kind, label in (("comment", _("likes per comment")), ("share", _("likes per share"))):
+            ratio, median = v.get(f"likes_per_{kind}"), v.get(f"likes_per_{kind}_median")
+            if ratio is None or median is None:
+                continue
+            rose = rose or ratio > median
+            parts.append(
+                _("%(ratio_name)s %(ratio)s against a rolling median of %(median)s")
+                % {"ratio_name": label, "ratio": f"{ratio:,.1f}", "median": f"{median:,.1f}"}
+            )
+        cause = (
+            _("Likes moved without comments and shares: like-bait or bought likes.")
+            if rose
+            else _("Likes fell while comments and shares held: like-bait or bought likes may have stopped.")
+        )
+        return "; ".join(parts) + ". " + cause
+    if anomaly.kind == "early_surge":
+        parts = []
+        for key in ANOMALY_EARLY_METRICS:
+            early, total = v.get(f"{key}_early"), v.get(f"{key}_total")
+            if early is None or not total:
+                continue
+            parts.append(
+                _("%(share)s of its %(metric)s (%(early)s of %(total)s)")
+                % {
+                    "share": format_percent(early / total, 0),
+                    "metric": metric_label(key),
+                    "early": num(early),
+                    "total": num(total),
+                }
+            )
+        return _(
+            "%(parts)s arrived in the first hours after publication: bought volume is bought mostly in the "
+            "2–3 hours after a push."
+        ) % {"parts": ", ".join(parts)}
+    if anomaly.kind == "push_day_loss":
+        return _(
+            "Lost %(lost)s followers on a day with %(pushes)s push(es), against a median of %(median)s on "
+            "days without pushes: the content pushed may be driving followers away."
+        ) % {
+            "lost": num(v.get("followers_lost")),
+            "pushes": v.get("pushes", "?"),
+            "median": num(v.get("quiet_day_median")),
+        }
+    if anomaly.kind == "flat_growth":
+        per_1000 = v.get("follows_per_1000_interactions")
+        return _(
+            "%(engagement)s interactions but %(net)s net followers (%(per)s per 1,000 interactions): people "
+            "engage with single posts, but the account as a whole does not convince them to follow."
+        ) % {
+            "engagement": num(v.get("engagement")),
+            "net": num(v.get("followers_net")),
+            "per": f"{per_1000:.1f}" if per_1000 is not None else DASH,
+        }
+    return anomaly.reason

@@ -77,7 +77,9 @@ def import_batch_run_task(self, batch_id: int, organization_id: int) -> str | No
         _drop_broken_connections()
         raise
     held = batch is None or batch.status in (ImportBatch.Status.PENDING, ImportBatch.Status.RUNNING)
-    if held and _batch_exists(batch_id, organization_id) and self.request.retries < len(HELD_RECHECKS):
+    # (a batch handed back still pending or running exists; None may mean it was deleted)
+    if held and (batch is not None or _batch_exists(batch_id, organization_id)) \
+            and self.request.retries < len(HELD_RECHECKS):
         raise self.retry(countdown=HELD_RECHECKS[self.request.retries], max_retries=len(HELD_RECHECKS))
     return batch.status if batch is not None else None
 

@@ -44,6 +44,7 @@ from metrics.kpis.categories import DEFAULT_METRICS as CATEGORY_DEFAULT_METRICS
 from metrics.kpis.kpis import ACCOUNT_DEFAULT, CONTENT_DEFAULT
 from metrics.kpis.queries import PER_POST_METRICS
 from metrics.models import ContentCategory, SocialAccount
+from metrics.presentation import ANOMALY_TITLES, anomaly_reason
 
 MAX_PERIOD_DAYS = 1100  # three years: enough for year-on-year, bounded for the database
 MAX_DAY_BUCKETS = 400  # a daily series longer than this should be weekly or monthly
@@ -606,8 +607,6 @@ class AnomaliesView(EngineView):
             "accounts (posts, for early_surge) each check could look at.")),
     )
     def get(self, request, org_slug):
-        from metrics.views.base import ANOMALY_TITLES, anomaly_reason
-
         data = self.params(request)
         report = anomalies(self.scope(data), data["period"])
         answer = as_json(report)

@@ -156,6 +156,11 @@ class LoadResult:
     day_to: date | None = None
     note: str = ""  # said after the counts in the batch's message
 
+    @property
+    def changed(self) -> bool:
+        """Whether the load wrote anything (the brand's data version moves, its dashboards are warmed again)."""
+        return bool(self.rows_ok or self.posts_created or self.posts_updated)
+
     def touch_days(self, first: date | None, last: date | None) -> None:
         if first is not None:
             self.day_from = first if self.day_from is None else min(self.day_from, first)
@@ -442,7 +447,7 @@ class _Session:
         post_totals_rebuild(self.org_id, self.snapshot_posts | self.daily_posts | self.updated)
         if result.day_from is not None:
             rollup_rebuild(self.org_id, [self.brand.pk], result.day_from, result.day_to)
-        if result.rows_ok or result.posts_created or result.posts_updated:
+        if result.changed:
             brand_data_changed(self.org_id, [self.brand.pk])
 
 
@@ -607,7 +612,7 @@ class _SectionLoader:
             frame["_key"] = natural_keys.post_keys(frame)
         if self._needs_day():
             days = frame["_day"] = (_day_series(frame["date"]) if "date" in frame.columns
-                                    else pd.Series(None, index=frame.index, dtype=object))
+                                    else pd.Series(None, index=frame.index, dtype=object))  # reported by _validate
             if self.level == "post" and self.basis == "daily" and days.notna().all():
                 frame["_day_ordinal"] = np.fromiter((d.toordinal() for d in days.tolist()), dtype="int64",
                                                     count=len(days))
@@ -620,17 +625,12 @@ class _SectionLoader:
         log = self.session.result.errors
         valid = pd.Series(True, index=frame.index)
         if self.level == "post":
-            if "_key" not in frame.columns:
-                frame["_key"] = natural_keys.post_keys(frame)
             no_key = frame["_key"].isna()
             message = tr("The row has no post id, URL, title or publish time to recognise the post by.")
             for row in frame.loc[no_key, "row"].tolist():
                 log.add(row, None, None, message)
             valid &= ~no_key
         if self._needs_day():
-            if "_day" not in frame.columns:
-                frame["_day"] = (_day_series(frame["date"]) if "date" in frame.columns
-                                 else pd.Series(None, index=frame.index, dtype=object))
             dates = frame["_day"]
             no_day = dates.isna()
             for row in frame.loc[no_day & valid, "row"].tolist():
@@ -650,10 +650,9 @@ class _SectionLoader:
     def _resolve_duplicates(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The later row of the file wins; the earlier one is a warning naming both rows."""
         log, result = self.session.result.errors, self.session.result
-        ident = self._identity(frame)
-        # One 64-bit hash per row's identity serves both checks (within the chunk, against the earlier chunks).
-        hashes = (frame["_identity_hash"] if "_identity_hash" in frame.columns  # from ``prepare``
-                  else pd.util.hash_pandas_object(frame[ident], index=False))
+        # One 64-bit hash per row's identity (``prepare``) serves both checks: within the chunk, against the earlier
+        # chunks.
+        hashes = frame["_identity_hash"]
         earlier = hashes.duplicated(keep="last")
         if earlier.any():
             later_row = frame["row"].groupby(hashes.to_numpy(), sort=False).transform("last")
@@ -1040,8 +1039,9 @@ def _number(table: str, column: str) -> str:
     return f"NULLIF({table}.{column}, 'NaN'::float8)"
 
 
-_PG_EPOCH_DAYS = 10_957  # 2000-01-01, PostgreSQL's day zero, in days since 1970-01-01
-_PG_EPOCH_ORDINAL = date(2000, 1, 1).toordinal()
+_PG_EPOCH = date(2000, 1, 1)  # PostgreSQL's day zero
+_PG_EPOCH_DAYS = (_PG_EPOCH - date(1970, 1, 1)).days  # … in numpy's days (since 1970-01-01)
+_PG_EPOCH_ORDINAL = _PG_EPOCH.toordinal()  # … in ``date.toordinal()`` days
 _BINARY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
 _BINARY_TRAILER = (-1).to_bytes(2, "big", signed=True)
 
@@ -1129,6 +1129,7 @@ class _PostgresWriter(_Writer):
         frame = values[columns].copy()
         extras = frame["extra"].tolist()
         typed: list[tuple[str, str, pd.Series]] = []  # (key, SQL type, values)
+        mixed: dict[str, list] = {}  # key -> values of a column of mixed types
         for name in values.columns:
             if not (isinstance(name, str) and name.startswith(EXTRA_COLUMN_PREFIX)):
                 continue
@@ -1139,8 +1140,9 @@ class _PostgresWriter(_Writer):
             elif pd.api.types.infer_dtype(column, skipna=True) in ("string", "empty"):
                 typed.append((key, "text", column))
             else:
-                extras = [(e or {}) | {key: v} if v is not None and not (isinstance(v, float) and math.isnan(v))
-                          else e for e, v in zip(extras, column.tolist(), strict=True)]
+                mixed[key] = column.tolist()
+        if mixed:
+            extras = [_merge_extra(e, {key: cells[i] for key, cells in mixed.items()}) for i, e in enumerate(extras)]
         frame["extra"] = [_json_text(e) for e in extras]
         for i, (_key, _sql_type, column) in enumerate(typed):
             frame[f"x{i}"] = column.to_numpy()

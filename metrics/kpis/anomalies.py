@@ -33,6 +33,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext_noop
 
 from metrics.catalog import CATALOG
 from metrics.kpis.cache import cached
@@ -41,13 +42,14 @@ from metrics.kpis.queries import combine, daily_sums, input_keys, posts_queryset
 from metrics.kpis.scope import Period, Scope
 from metrics.models import Post, PostSnapshot, PostTotal, SocialAccount
 
+# The engine's labels stay English (the API and the dashboards translate them: ``presentation.ANOMALY_TITLES``).
 KINDS = {
-    "ratio_shift": "Like : comment : share ratio shift",
-    "early_surge": "Outsized share of counts in the first hours",
-    "push_day_loss": "Follower loss on a push day",
-    "flat_growth": "High engagement, flat follower growth",
+    "ratio_shift": gettext_noop("Like : comment : share ratio shift"),
+    "early_surge": gettext_noop("Outsized share of counts in the first hours"),
+    "push_day_loss": gettext_noop("Follower loss on a push day"),
+    "flat_growth": gettext_noop("High engagement, flat follower growth"),
 }
-EARLY_METRICS = ("views", "likes", "comments", "shares")
+EARLY_METRICS = PostTotal.EARLY_METRICS  # the per-post early figures the import keeps, in the same order
 
 
 @dataclass(frozen=True)
@@ -56,7 +58,7 @@ class AnomalyThresholds:
     ratio_window_weeks: int = 8
     ratio_min_history: int = 4
     ratio_min_interactions: int = 20
-    early_hours: int = 3
+    early_hours: int = PostTotal.EARLY_HOURS
     early_share: float = 0.5
     early_min_total: int = 100
     early_min_age_hours: int = 24

@@ -205,11 +205,16 @@ def category_comparison(scope: Scope, period: Period, metrics=DEFAULT_METRICS, *
 def spread_sample(items: list[CategoryItem], metric: str, size: int) -> list[CategoryItem]:
     """At most ``size`` of the items whose ``metric`` is known, spread evenly over their ranks by it (the lowest,
     the highest and evenly spaced ranks between, lowest first), so that a strip plot keeps the group's shape."""
-    known = sorted((i for i in items if i.values.get(metric) is not None), key=lambda i: i.values[metric])
-    if len(known) <= size:
-        return known
-    step = (len(known) - 1) / (size - 1)
-    return [known[round(k * step)] for k in range(size)]
+    return _spread(sorted((i for i in items if i.values.get(metric) is not None), key=lambda i: i.values[metric]),
+                   size)
+
+
+def _spread(ranked: list, size: int) -> list:
+    """At most ``size`` of ``ranked`` (sorted): the first, the last and evenly spaced ranks between."""
+    if len(ranked) <= size:
+        return ranked
+    step = (len(ranked) - 1) / (size - 1)
+    return [ranked[round(k * step)] for k in range(size)]
 
 
 def _path_zh(tree: dict[int, dict], node: int) -> list[str]:
@@ -254,18 +259,19 @@ def _attach_items(scope, resolved, period, keys, paid_mode, ancestors, overall, 
     chosen: dict[tuple, tuple[list, list | None]] = {}
     for key, found in members.items():
         median = by_key[key].metrics[first].median
-        found.sort(key=lambda m, median=median: (_index(m[1][first], median) is None,
-                                                 -(_index(m[1][first], median) or 0), m[0]))
+
+        def rank(m, median=median):
+            index = _index(m[1][first], median)
+            return index is None, -(index or 0), m[0]
+
+        found.sort(key=rank)
         if items_sample is None:
             chosen[key] = (found, None)
             continue
         metric, size = items_sample
         top = sorted(found, key=lambda m: -(m[1].get(metric) or 0))[:size]
         known = sorted((m for m in found if m[1].get(metric) is not None), key=lambda m: m[1][metric])
-        if len(known) > size:
-            step = (len(known) - 1) / (size - 1)
-            known = [known[round(k * step)] for k in range(size)]
-        chosen[key] = (known, top)  # ``spread_sample``'s choice, on (post id, values) pairs
+        chosen[key] = (_spread(known, size), top)  # ``spread_sample``'s choice, on (post id, values) pairs
     wanted = {m[0] for spread, top in chosen.values() for m in (*spread, *(top or ()))}
     posts_of = {r[0]: r for r in rows if r[0] in wanted}
     details = {p: (title, published) for p, title, published in Post.objects.filter(

@@ -390,13 +390,13 @@ def post_values_sql(scope: Scope, resolved: Resolved, period: Period, keys: Sequ
     if totals is None and post_ids is not None and len(post_ids) <= TOTALS_MAX_STRAGGLERS:
         totals = False  # a few posts' facts are read by post id (``uniq_fact_post_day``): no lookup needed
     if totals is not False and scope.brand_ids and post_ids != []:
-        stragglers = _stragglers(scope, period, where, params, post_ids)
-        if totals is None and (stragglers is None or len(stragglers) > TOTALS_MAX_STRAGGLERS):
+        # forced (True): look them all up; else give up past STRAGGLER_SCAN or TOTALS_MAX_STRAGGLERS of them
+        stragglers = _stragglers(scope, where, params, post_ids, day_from, day_to,
+                                 scan=None if totals else STRAGGLER_SCAN)
+        if not totals and stragglers is not None and len(stragglers) > TOTALS_MAX_STRAGGLERS:
             stragglers = None
-        elif stragglers is None:  # forced: look them all up
-            stragglers = _stragglers(scope, period, where, params, post_ids, scan=None)
     if stragglers is not None:
-        per_post, per_post_params = _totals_per_post(scope, period, cols, sums, stragglers, post_ids)
+        per_post, per_post_params = _totals_per_post(scope, cols, sums, stragglers, post_ids, day_from, day_to)
     else:
         # The facts are summed per post first and joined to the posts after: one hash aggregate on the post id over
         # a range of the covering (organization, brand, day) index (an index-only scan), instead of joining every
@@ -411,8 +411,7 @@ def post_values_sql(scope: Scope, resolved: Resolved, period: Period, keys: Sequ
         if post_ids is not None:
             fact_where.append(f"{f}.{qn('post_id')} IN {_in(list(post_ids), per_post_params)}"
                               if post_ids else "1 = 0")
-        per_post = (f"SELECT {f}.{qn('post_id')} AS post_id, {sums} FROM {table(PostDailyFact)} {f} "
-                    f"WHERE {' AND '.join(fact_where)} GROUP BY {f}.{qn('post_id')}")
+        per_post = _facts_per_post(sums, fact_where)
     totals_cols = ", ".join(f"s.{qn('t_' + c)}" for c in cols) or "s.t_none"
     rows = (
         f"SELECT {p}.{qn('id')} AS post_id, {p}.{qn('platform')} AS platform, {p}.{qn('account_id')} AS account_id, "
@@ -432,17 +431,16 @@ STRAGGLER_SCAN = 5_000
 every recent post among them: then the period's facts are summed as one range without looking further)."""
 
 
-def _stragglers(scope: Scope, period: Period, where: list[str], params: list,
-                post_ids: Sequence[int] | None, scan: int | None = STRAGGLER_SCAN) -> list[int] | None:
+def _stragglers(scope: Scope, where: list[str], params: list, post_ids: Sequence[int] | None, day_from, day_to,
+                scan: int | None = STRAGGLER_SCAN) -> list[int] | None:
     """The posts of the period (``where``/``params``: the posts' conditions of ``post_values_sql``) with a fact
     inside the period and one outside it, or None when there are too many to be worth it.
 
     Outside means after its end (still collecting then: read from the (organization, brand, last_day) index, at
     most ``STRAGGLER_SCAN`` of them) or before its start, which for a post published in the period means before
     its publication day (the few ``facts_before_publication`` totals, a partial index). Each candidate is then
-    checked against the period's posts. One statement. ``scan=None``: no limit (never None)."""
-    ops = connection.ops
-    day_from, day_to = ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end)
+    checked against the period's posts. One statement. ``scan=None``: no limit (never None). ``day_from`` and
+    ``day_to``: the period's days as the database takes them."""
     t = "t"
     head_params: list = [scope.organization_id]
     head = (f"FROM {table(PostTotal)} {t} WHERE {t}.{qn('organization_id')} = %s "
@@ -467,12 +465,10 @@ def _stragglers(scope: Scope, period: Period, where: list[str], params: list,
     return sorted({r[0] for r in rows if r[2]})
 
 
-def _totals_per_post(scope: Scope, period: Period, cols: Sequence[str], sums: str, stragglers: list[int],
-                     post_ids: Sequence[int] | None) -> tuple[str, list]:
+def _totals_per_post(scope: Scope, cols: Sequence[str], sums: str, stragglers: list[int],
+                     post_ids: Sequence[int] | None, day_from, day_to) -> tuple[str, list]:
     """post_id and ``t_<column>`` per post: the ``PostTotal`` row of each post whose facts all lie in the period,
     Σ of the facts in the period for each straggler (see ``post_values_sql``)."""
-    ops = connection.ops
-    day_from, day_to = ops.adapt_datefield_value(period.start), ops.adapt_datefield_value(period.end)
     t, f = "t", "f"
     params: list = [scope.organization_id]
     brands = _in(scope.brand_ids, params)
@@ -485,11 +481,17 @@ def _totals_per_post(scope: Scope, period: Period, cols: Sequence[str], sums: st
         sql += f" AND {t}.{qn('post_id')} IN {_in(list(post_ids), params)}"
     if stragglers:
         params.append(scope.organization_id)
-        sql += (f" UNION ALL SELECT {f}.{qn('post_id')} AS post_id, {sums} FROM {table(PostDailyFact)} {f} "
-                f"WHERE {f}.{qn('organization_id')} = %s AND {f}.{qn('post_id')} IN {_in(stragglers, params)} "
-                f"AND {f}.{qn('day')} >= %s AND {f}.{qn('day')} <= %s GROUP BY {f}.{qn('post_id')}")
+        straggling = [f"{f}.{qn('organization_id')} = %s", f"{f}.{qn('post_id')} IN {_in(stragglers, params)}",
+                      f"{f}.{qn('day')} >= %s", f"{f}.{qn('day')} <= %s"]
         params += [day_from, day_to]
+        sql += " UNION ALL " + _facts_per_post(sums, straggling)
     return sql, params
+
+
+def _facts_per_post(sums: str, conditions: list[str]) -> str:
+    """post_id and the ``sums`` of the facts (alias ``f``) meeting ``conditions``, per post."""
+    return (f"SELECT f.{qn('post_id')} AS post_id, {sums} FROM {table(PostDailyFact)} f "
+            f"WHERE {' AND '.join(conditions)} GROUP BY f.{qn('post_id')}")
 
 
 @dataclass

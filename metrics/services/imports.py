@@ -218,7 +218,7 @@ def import_batch_run(batch_id: int, organization_id: int) -> ImportBatch | None:
             Brand.objects.select_for_update().filter(pk=batch.brand_id).first()  # one import per brand at a time
             result = _load(batch)
             _record_success(batch, result)
-            if result.rows_ok or result.posts_created or result.posts_updated:
+            if result.changed:
                 transaction.on_commit(partial(dashboards_warm_enqueue, organization_id, [batch.brand_id]))
         return batch
     except LoadRejected as exc:

@@ -19,6 +19,7 @@ from metrics.context_processors import nav_items
 from metrics.forms import DashboardFilterForm
 from metrics.kpis.cache import versions_memo
 from metrics.models import AccountDailyFact, Post
+from metrics.presentation import ANOMALY_SEVERITY, ANOMALY_TITLES, anomaly_reason
 
 SESSION_BRAND = "dashboard_brand_id"  # the brand last looked at: the menu's brand pages open on it
 
@@ -181,80 +182,6 @@ PAGE_TITLES = {
     "content-explorer": _("Content explorer"),
     "competitor-benchmark": _("Competitor benchmark"),
 }
-
-
-ANOMALY_TITLES = {
-    "ratio_shift": _("Like : comment : share ratio shift"),
-    "early_surge": _("Outsized share of counts in the first hours"),
-    "push_day_loss": _("Follower loss on a push day"),
-    "flat_growth": _("High engagement, flat follower growth"),
-}
-ANOMALY_SEVERITY = {"early_surge": "high", "push_day_loss": "high", "ratio_shift": "medium", "flat_growth": "medium"}
-
-
-def anomaly_reason(anomaly) -> str:
-    """The flag's reason in the active language, from the numbers the engine found (its own English sentence is
-    kept as the tooltip)."""
-    from django.utils.translation import gettext
-
-    v = anomaly.values or {}
-    num = presentation.format_number
-    if anomaly.kind == "ratio_shift":
-        parts, rose = [], False
-        for kind, label in (("comment", gettext("likes per comment")), ("share", gettext("likes per share"))):
-            ratio, median = v.get(f"likes_per_{kind}"), v.get(f"likes_per_{kind}_median")
-            if ratio is None or median is None:
-                continue
-            rose = rose or ratio > median
-            parts.append(
-                gettext("%(ratio_name)s %(ratio)s against a rolling median of %(median)s")
-                % {"ratio_name": label, "ratio": f"{ratio:,.1f}", "median": f"{median:,.1f}"}
-            )
-        cause = (
-            gettext("Likes moved without comments and shares: like-bait or bought likes.")
-            if rose
-            else gettext("Likes fell while comments and shares held: like-bait or bought likes may have stopped.")
-        )
-        return "; ".join(parts) + ". " + cause
-    if anomaly.kind == "early_surge":
-        parts = []
-        for key in ("views", "likes", "comments", "shares"):
-            early, total = v.get(f"{key}_early"), v.get(f"{key}_total")
-            if early is None or not total:
-                continue
-            parts.append(
-                gettext("%(share)s of its %(metric)s (%(early)s of %(total)s)")
-                % {
-                    "share": presentation.format_percent(early / total, 0),
-                    "metric": presentation.metric_label(key),
-                    "early": num(early),
-                    "total": num(total),
-                }
-            )
-        return gettext(
-            "%(parts)s arrived in the first hours after publication: bought volume is bought mostly in the "
-            "2–3 hours after a push."
-        ) % {"parts": ", ".join(parts)}
-    if anomaly.kind == "push_day_loss":
-        return gettext(
-            "Lost %(lost)s followers on a day with %(pushes)s push(es), against a median of %(median)s on "
-            "days without pushes: the content pushed may be driving followers away."
-        ) % {
-            "lost": num(v.get("followers_lost")),
-            "pushes": v.get("pushes", "?"),
-            "median": num(v.get("quiet_day_median")),
-        }
-    if anomaly.kind == "flat_growth":
-        per_1000 = v.get("follows_per_1000_interactions")
-        return gettext(
-            "%(engagement)s interactions but %(net)s net followers (%(per)s per 1,000 interactions): people "
-            "engage with single posts, but the account as a whole does not convince them to follow."
-        ) % {
-            "engagement": num(v.get("engagement")),
-            "net": num(v.get("followers_net")),
-            "per": f"{per_1000:.1f}" if per_1000 is not None else presentation.DASH,
-        }
-    return anomaly.reason
 
 
 def anomaly_flags(membership, scope, period, limit: int | None = None) -> list[dict]:

@@ -11,7 +11,7 @@ from metrics import presentation as fmt
 from metrics.catalog import CATALOG
 from metrics.forms import ComparisonForm
 from metrics.kpis import PaidMode, category_comparison
-from metrics.kpis.categories import DEFAULT_METRICS
+from metrics.kpis.categories import DEFAULT_METRICS, spread_sample
 from metrics.views import charts
 from metrics.views.base import BrandPage
 
@@ -19,17 +19,6 @@ TABLE_METRICS = ("views", "likes", "comments", "shares", "engagement", "engageme
 CHART_METRICS = DEFAULT_METRICS
 DRILL_ITEMS = 50  # posts listed under a drilled-down category
 STRIP_POINTS = 150  # dots per group in the strip plot: beyond this the dots hide each other and the page grows
-
-
-def spread_sample(items, metric: str, size: int) -> list:
-    """At most ``size`` of a group's posts, spread evenly over the ranked values (the lowest, the highest and
-    evenly spaced ranks between), so that the strip keeps the group's shape; the median drawn is the engine's,
-    over all the posts."""
-    known = sorted((i for i in items if i.values.get(metric) is not None), key=lambda i: i.values[metric])
-    if len(known) <= size:
-        return known
-    step = (len(known) - 1) / (size - 1)
-    return [known[round(k * step)] for k in range(size)]
 
 
 def group_label(group, language: str | None = None, relative_to: int = 0) -> str:

@@ -9,7 +9,7 @@ from django.utils import translation
 from metrics.forms import DashboardFilterForm
 from metrics.kpis import Granularity, Period
 from metrics.kpis.anomalies import Anomaly
-from metrics.views.base import anomaly_reason
+from metrics.presentation import anomaly_reason
 from tests.factories import CampaignFactory, ContentCategoryFactory
 
 TODAY = date(2026, 5, 20)

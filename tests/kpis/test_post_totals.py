@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files import File
+from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
 from accounts.models import Role
@@ -125,7 +126,8 @@ def test_a_period_ending_before_the_last_collection_sums_the_facts(golden):
     may = Period(*PERIODS["may"])
     rows = per_post(scope(golden), may, totals=True, keys=("views",))
     assert [(r[0], r[-1]) for r in rows] == [(golden.posts["old"].pk, 5000.0)]
-    assert queries._stragglers(scope(golden), may, *_where(golden, may), None) == [golden.posts["old"].pk]
+    days = [connection.ops.adapt_datefield_value(d) for d in (may.start, may.end)]
+    assert queries._stragglers(scope(golden), *_where(golden, may), None, *days) == [golden.posts["old"].pk]
     june_rows = per_post(scope(golden), Period(*PERIODS["may20-june"]), totals=True, keys=("views",))
     assert {r[0]: r[-1] for r in june_rows}[golden.posts["old"].pk] == 8000.0
 
@@ -133,8 +135,6 @@ def test_a_period_ending_before_the_last_collection_sums_the_facts(golden):
 def _where(golden, period):
     """The posts' conditions of ``post_values_sql`` for the golden brand (what ``_stragglers`` is handed)."""
     start, end = period.bounds()
-    from django.db import connection
-
     ops = connection.ops
     return ([f"p.{queries.qn('organization_id')} = %s", f"p.{queries.qn('brand_id')} IN (%s)",
              f"p.{queries.qn('published_at')} >= %s AND p.{queries.qn('published_at')} < %s"],

@@ -1,12 +1,26 @@
 """Shared fixtures: two organizations, a member of each role, API and page clients."""
 
+from pathlib import Path
+
 import pytest
+from django.core.files import File
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from accounts.models import Role
+from metrics.models import ImportBatch
+from metrics.services.imports import import_batch_create, import_batch_run
 from tests.factories import BrandFactory, MembershipFactory, OrganizationFactory, UserFactory
 
 PASSWORD = "pw-kpiboard-1"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language: a request with Accept-Language or a language cookie activates its
+    language in the thread (LocaleMiddleware), and nothing would switch it back before the next test."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -109,3 +123,34 @@ def celery_worker_process(django_db_setup, django_db_blocker, settings):
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait()
+
+
+# ------------------------------------------------------------------------------------------ imports
+
+
+@pytest.fixture
+def marketer(member_factory):
+    return member_factory(Role.MARKETER)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def run_import(marketer, brand, media):
+    """Upload ``path`` as the marketer and run the batch in-process; returns the batch as it ended."""
+
+    def run(path: Path, *, membership=None, brand_=None, **options) -> ImportBatch:
+        membership = membership or marketer
+        with open(path, "rb") as fh:
+            batch = import_batch_create(membership, brand_ or brand, File(fh, name=Path(path).name), enqueue=False,
+                                        **options)
+        if batch.status == ImportBatch.Status.PENDING:
+            import_batch_run(batch.pk, batch.organization_id)
+        batch.refresh_from_db()
+        return batch
+
+    return run

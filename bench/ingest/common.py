@@ -11,7 +11,8 @@ import os
 import sys
 from datetime import date, datetime, time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench import pg
 
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / "bench" / "out"
@@ -56,20 +57,7 @@ def setup_django() -> None:
 
 def recreate_database(url: str) -> None:
     """Drop and create the benchmark's own database (only a ``kpiboard_bench_ingest[_…]`` one)."""
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if name != DB_NAME_PREFIX and not name.startswith(DB_NAME_PREFIX + "_"):
-        raise SystemExit(f"refusing to drop {name!r}: this benchmark only drops {DB_NAME_PREFIX}[_…] "
-                         "(other benchmarks own other databases)")
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                            password=parsed.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    pg.recreate_database(url, DB_NAME_PREFIX, force=True)
 
 
 def create_tenant(brands: list[str]) -> dict:

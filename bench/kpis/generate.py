@@ -33,6 +33,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
+from bench import pg
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kpiboard_bench_kpiengine"
 OFFSETS_H = np.array([2, 24, 48, 72, 120, 168, 336, 720, 1440, 2160, 4320], dtype=np.int64)
 PLATFORMS = ("wechat_oa", "wechat_channels", "douyin", "kuaishou", "xiaohongshu", "bilibili", "weibo")
@@ -59,22 +61,7 @@ def log(message: str, started: float) -> None:
 
 
 def recreate_database(url: str) -> None:
-    from urllib.parse import urlparse
-
-    import psycopg2
-
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if name != "kpiboard_bench_kpiengine" and not name.startswith("kpiboard_bench_kpiengine_"):
-        raise SystemExit(f"refusing to drop {name!r}: this benchmark only drops kpiboard_bench_kpiengine[_…] "
-                         "(other benchmarks own other databases)")
-    conn = psycopg2.connect(host=parsed.hostname, port=parsed.port or 5432, user=parsed.username or "postgres",
-                            password=parsed.password, dbname="postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cur.execute(f'CREATE DATABASE "{name}"')
-    conn.close()
+    pg.recreate_database(url, "kpiboard_bench_kpiengine")
 
 
 def setup_django(url: str) -> None:

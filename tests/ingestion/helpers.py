@@ -125,6 +125,13 @@ BILLION_LAUGHS = """<!DOCTYPE lolz [
 """
 
 
+def write_billion_laughs_xlsx(path: Path) -> Path:
+    """A workbook whose sheet declares the "billion laughs" entities and uses the largest in a cell."""
+    sheet = sheet_xml([["时间", "播放量", "硬币"], ["&lol9;", 1, 2]], prolog=BILLION_LAUGHS)
+    return write_xlsx(path, sheet.replace("&amp;lol9;", "&lol9;"))
+
+
+
 def write_ole2(path: Path, stream_name: str, payload: bytes = b"\x00" * 8192) -> Path:
     """An OLE2 compound file with one stream of the given name (EncryptedPackage = an encrypted xlsx;
     WordDocument = a .doc). Built with xlwt's compound-document writer, then the stream renamed."""

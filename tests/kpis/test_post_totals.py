@@ -10,19 +10,16 @@ from dataclasses import asdict
 from pathlib import Path
 
 import pytest
-from django.core.files import File
 from django.db import connection
 from django.db.models import Count, Max, Min, Sum
 
-from accounts.models import Role
 from metrics.catalog import COLUMN_METRICS
 from metrics.choices import FactSource
 from metrics.kpis import PaidMode, benchmarks, category_comparison, funnel, queries
 from metrics.kpis.queries import PER_POST_METRICS, fetch_post_values, post_values_sql, resolve
 from metrics.kpis.scope import Period, Scope
-from metrics.models import ImportBatch, Post, PostDailyFact, PostTotal
+from metrics.models import Post, PostDailyFact, PostTotal
 from metrics.services.facts import post_totals_rebuild, posts_refresh
-from metrics.services.imports import import_batch_create, import_batch_run
 from tests.kpis.conftest import at, snapshot
 from tests.kpis.test_golden import june, scope
 
@@ -208,22 +205,6 @@ def test_endpoints_equal_the_plain_path(golden, monkeypatch):
 
 
 # ------------------------------------------------------------------------------------- through the loader
-
-
-@pytest.fixture
-def run_import(member_factory, brand, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    membership = member_factory(Role.MARKETER)
-
-    def run(path: Path, **options) -> ImportBatch:
-        with open(path, "rb") as fh:
-            batch = import_batch_create(membership, brand, File(fh, name=path.name), enqueue=False, **options)
-        if batch.status == ImportBatch.Status.PENDING:
-            import_batch_run(batch.pk, batch.organization_id)
-        batch.refresh_from_db()
-        return batch
-
-    return run
 
 
 IMPORTS = [

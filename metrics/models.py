@@ -305,8 +305,18 @@ class PostTotal(TenantModel, PostMetricColumns):
     max_comments = models.FloatField(null=True, blank=True)
     max_shares = models.FloatField(null=True, blank=True)
 
+    # The early-surge check with its default thresholds over the post's whole life (``metrics.kpis.anomalies``):
+    # ``early_checked``, it has a collection within EARLY_HOURS of publication and one at least EARLY_MIN_AGE_HOURS
+    # after it; ``early_surge``, it is checked and a count of at least EARLY_MIN_TOTAL had at least EARLY_SHARE of
+    # it reported within EARLY_HOURS.
+    early_surge = models.BooleanField(default=False, db_default=False)
+    early_checked = models.BooleanField(default=False, db_default=False)  # an early and a late enough collection
+
     EARLY_HOURS = 3  # the early window the snapshot figures are kept for (``AnomalyThresholds.early_hours``)
     EARLY_METRICS = ("views", "likes", "comments", "shares")
+    EARLY_SHARE = 0.5  # the defaults of ``AnomalyThresholds`` that ``early_surge`` is computed with
+    EARLY_MIN_TOTAL = 100
+    EARLY_MIN_AGE_HOURS = 24
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["organization", "post"], name="uniq_post_total_post")]
@@ -329,6 +339,9 @@ class PostTotal(TenantModel, PostMetricColumns):
                          include=["post", "last_collected_at", "early_collected_at", "early_views", "early_likes",
                                   "early_comments", "early_shares", "max_views", "max_likes", "max_comments",
                                   "max_shares"]),
+            # The few posts flagged by the early-surge check with its default thresholds.
+            models.Index(fields=["organization", "brand", "published_at"], name="total_org_brand_pub_surge",
+                         condition=models.Q(early_surge=True)),
         ]
 
     def __str__(self):
@@ -391,6 +404,58 @@ class DailyRollup(TenantModel, PostMetricColumns):
                 include=["platform", "account", "media_type", "traffic", *COLUMN_METRICS],
                 condition=models.Q(category__isnull=True),
             ),
+        ]
+
+
+class AccountDayRollup(TenantModel, PostMetricColumns):
+    """The daily rollup's all-posts rows (``category`` NULL) summed per (brand, account, platform, media type,
+    day): what the KPI engine reads when the scope filters nothing finer than those (no paid kind, traffic,
+    format, campaign or category), which is every overview card, a brand's headline KPIs, its trend, its owned /
+    paid / earned split and most anomaly checks. A brand-day holds a row per account instead of one per
+    combination of the finer dimensions (~15 times fewer rows on the benchmark's data). Rebuilt from
+    ``DailyRollup`` over the same days, in the same transaction (``metrics.services.facts.rollup_rebuild``)."""
+
+    tenant_brand_path = "brand"
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
+    platform = models.CharField(max_length=20, choices=PlatformChoices.choices)
+    media_type = models.CharField(max_length=10, choices=MediaType.choices)
+    day = models.DateField()
+    posts = models.IntegerField(default=0)  # Σ of the rollup's posts with a fact that day
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "brand", "day"], name="acctday_org_brand_day"),
+            models.Index(fields=["account"], name="acctday_account"),  # the account's cascade
+        ]
+
+
+class PublishedDay(TenantModel):
+    """Posts per (brand, account, platform, media type, publication day in ``settings.TIME_ZONE``), with what the
+    early-surge check needs of them: how many it can check and the last collection of any of them. The engine
+    counts ``posts_published`` and each account's push days from here when the scope filters nothing finer (as
+    ``AccountDayRollup``) instead of grouping the posts of the period. Rebuilt with the posts' totals
+    (``metrics.services.facts.published_days_rebuild``)."""
+
+    tenant_brand_path = "brand"
+
+    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
+    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
+    platform = models.CharField(max_length=20, choices=PlatformChoices.choices)
+    media_type = models.CharField(max_length=10, choices=MediaType.choices)
+    day = models.DateField()
+    posts = models.IntegerField(default=0)
+    # Posts with a collection within ``PostTotal.EARLY_HOURS`` of publication and one at least
+    # ``PostTotal.EARLY_MIN_AGE_HOURS`` after it (the posts the early-surge check with its default thresholds
+    # looks at), and the last collection of any post of the row (NULL without snapshots).
+    early_checked = models.IntegerField(default=0)
+    last_collected_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "brand", "day"], name="pubday_org_brand_day"),
+            models.Index(fields=["account"], name="pubday_account"),  # the account's cascade
         ]
 
 

@@ -315,7 +315,8 @@ def generate(args, started) -> None:
         cursor.execute("DROP TABLE bench_post_stats, bench_offsets")
         account_facts(raw, org, accounts, args, rng, now)
         cursor.execute("ANALYZE")  # without statistics the planner joins facts and tags by nested loop
-        log("rollup (rollup_rebuild: one INSERT … SELECT for all posts, one per tagged category)", started)
+        log("rollup (rollup_rebuild: one INSERT … SELECT for all posts, one per tagged category, then the coarse "
+            "per-account rollup)", started)
         from metrics.services.facts import rollup_rebuild
 
         # Still without FK triggers: checking 4 foreign keys per rollup row would cost more than the sums.
@@ -324,6 +325,10 @@ def generate(args, started) -> None:
         from metrics.services.facts import post_totals_rebuild
 
         post_totals_rebuild(org.id)
+        log("publication days (published_days_rebuild: posts per account and publication day)", started)
+        from metrics.services.facts import published_days_rebuild
+
+        published_days_rebuild(org.id, [b.id for b in brands])
         cursor.execute("SET session_replication_role = DEFAULT")
         log("recreating constraints and indexes", started)
         create_indexes(cursor, constraints, indexes, started)

@@ -70,6 +70,7 @@ from metrics.services.facts import (
     post_dimensions_sync,
     post_facts_rebuild,
     post_totals_rebuild,
+    published_days_rebuild,
     rollup_rebuild,
     rows_bulk_write,
 )
@@ -281,6 +282,7 @@ class _Session:
         self.post_rows: dict[tuple[str, str], tuple] = {}  # (platform, key) -> the last row's raw post fields
         self.created: set[int] = set()
         self.updated: set[int] = set()
+        self.republished: set[int] = set()  # existing posts whose publication time this load changed
         self.redimensioned: set[int] = set()
         self.snapshot_posts: set[int] = set()
         self.daily_posts: set[int] = set()
@@ -393,6 +395,8 @@ class _Session:
                     self.updated.add(post_id)
                 if any(name in _DIMENSIONS for name in updates):
                     self.redimensioned.add(post_id)
+                if "published_at" in updates and post_id not in self.created:
+                    self.republished.add(post_id)
             for names, group in by_fields.items():
                 Post.objects.bulk_update(group, [*names, "updated_at"], batch_size=500)
         return {k: self.posts[(platform, k)][0] for k in answer}
@@ -447,8 +451,27 @@ class _Session:
         post_totals_rebuild(self.org_id, self.snapshot_posts | self.daily_posts | self.updated)
         if result.day_from is not None:
             rollup_rebuild(self.org_id, [self.brand.pk], result.day_from, result.day_to)
+        self.published_days()
         if result.changed:
             brand_data_changed(self.org_id, [self.brand.pk])
+
+    def published_days(self) -> None:
+        """``PublishedDay`` over the publication days of the posts this load created or gave figures (their totals
+        changed); every day when it moved an existing post to another publication time (its old day is not known
+        any more). A load never moves a post to another account or media type."""
+        if self.republished:
+            published_days_rebuild(self.org_id, [self.brand.pk])
+            return
+        touched = sorted(self.created | self.snapshot_posts | self.daily_posts)
+        first = last = None
+        for start in range(0, len(touched), FETCH_BATCH):
+            span = Post.objects.filter(organization_id=self.org_id, id__in=touched[start:start + FETCH_BATCH]
+                                       ).aggregate(first=Min("published_at"), last=Max("published_at"))
+            if span["first"] is not None:
+                first = span["first"] if first is None else min(first, span["first"])
+                last = span["last"] if last is None else max(last, span["last"])
+        if first is not None:
+            published_days_rebuild(self.org_id, [self.brand.pk], timezone.localdate(first), timezone.localdate(last))
 
 
 def _insert_new(model: type, objects: list) -> None:

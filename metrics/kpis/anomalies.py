@@ -31,16 +31,25 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, Max, Q, Sum
 from django.utils.translation import gettext_noop
 
 from metrics.catalog import CATALOG
 from metrics.kpis.cache import cached
 from metrics.kpis.kpis import account_facts
-from metrics.kpis.queries import combine, daily_sums, input_keys, posts_queryset, qn, resolve
+from metrics.kpis.queries import (
+    coarse,
+    combine,
+    daily_sums,
+    input_keys,
+    orm_filter,
+    posts_queryset,
+    published_rows,
+    qn,
+    resolve,
+)
 from metrics.kpis.scope import Period, Scope
-from metrics.models import Post, PostSnapshot, PostTotal, SocialAccount
+from metrics.models import Post, PostSnapshot, PostTotal, PublishedDay, SocialAccount
 
 # The engine's labels stay English (the API and the dashboards translate them: ``presentation.ANOMALY_TITLES``).
 KINDS = {
@@ -59,9 +68,9 @@ class AnomalyThresholds:
     ratio_min_history: int = 4
     ratio_min_interactions: int = 20
     early_hours: int = PostTotal.EARLY_HOURS
-    early_share: float = 0.5
-    early_min_total: int = 100
-    early_min_age_hours: int = 24
+    early_share: float = PostTotal.EARLY_SHARE
+    early_min_total: int = PostTotal.EARLY_MIN_TOTAL
+    early_min_age_hours: int = PostTotal.EARLY_MIN_AGE_HOURS
     push_loss_factor: float = 2.0
     push_loss_min: int = 10
     push_baseline_days: int = 56
@@ -204,6 +213,42 @@ def _early_surge(scope, resolved, period, t, accounts, found, totals: bool = Tru
     snapshots. ``totals=False`` reads every post's snapshots (tests show both give the same flags and count).
     """
     tz = ZoneInfo(settings.TIME_ZONE)
+    known = _early_surge_known(scope, resolved, period, t) if totals else None
+    checked, rows = known if known is not None else _early_surge_rows(scope, resolved, period, t, totals)
+    flagged = []
+    for row in rows:
+        post_id, published, last_at = row[0:3]
+        published, last_at = _aware(published), _aware(last_at)
+        shares = {}
+        for i, k in enumerate(EARLY_METRICS):
+            early_value, total = row[4 + 2 * i], row[5 + 2 * i]
+            if early_value is not None and total is not None and total >= t.early_min_total \
+                    and early_value / total >= t.early_share:
+                shares[k] = (early_value, total)
+        if shares:
+            flagged.append((post_id, published, last_at, shares))
+    posts = {p["id"]: p for p in Post.objects.filter(organization_id=scope.organization_id,
+                                                      id__in=[f[0] for f in flagged])
+             .values("id", "title", "account_id", "platform")}
+    for post_id, published, last_at, shares in flagged:
+        post = posts[post_id]
+        parts = [f"{v / total:.0%} of its {k} ({_fmt(v)} of {_fmt(total)})" for k, (v, total) in shares.items()]
+        day = published.astimezone(tz).date()
+        reason = (f"Post of {day.isoformat()}: " + ", ".join(parts) + f" arrived in the first {t.early_hours} hours "
+                  f"after publication (as of {last_at.astimezone(tz):%Y-%m-%d %H:%M}). Bought volume is bought "
+                  f"mostly in the 2–3 hours after a push; analysts discard that window.")
+        values = {f"{k}_early": v for k, (v, _) in shares.items()} | {f"{k}_total": tot for k, (_, tot) in shares.items()}
+        found.append(Anomaly(kind="early_surge", label=KINDS["early_surge"], reason=reason,
+                             account_id=post["account_id"], account=_name(accounts.get(post["account_id"])),
+                             platform=post["platform"], start=day, end=day, post_id=post_id,
+                             post_title=post["title"], values=values))
+    return checked
+
+
+def _early_surge_rows(scope, resolved, period, t, totals: bool) -> tuple[int, list[tuple]]:
+    """(posts checked, the flagged posts' rows: post id, publication, last collection, early collection, then per
+    early metric its early and total figure) from the snapshots, and from ``PostTotal`` for the posts whose every
+    snapshot precedes the period's end when ``totals`` (see ``_early_surge``)."""
     start, end = period.bounds()
     window = timedelta(hours=t.early_hours)
     min_age = timedelta(hours=t.early_min_age_hours)
@@ -253,37 +298,31 @@ def _early_surge(scope, resolved, period, t, accounts, found, totals: bool = Tru
     with connection.cursor() as cursor:
         cursor.execute(query, [*params, *flag_params])
         rows = cursor.fetchall()
-    checked = rows[0][0] if rows else 0
-    flagged = []
-    for row in rows:
-        post_id, published, last_at = row[1:4]
-        if post_id is None:
-            continue  # nothing flagged: the count's row alone
-        published, last_at = _aware(published), _aware(last_at)
-        shares = {}
-        for i, k in enumerate(EARLY_METRICS):
-            early_value, total = row[5 + 2 * i], row[6 + 2 * i]
-            if early_value is not None and total is not None and total >= t.early_min_total \
-                    and early_value / total >= t.early_share:
-                shares[k] = (early_value, total)
-        if shares:
-            flagged.append((post_id, published, last_at, shares))
-    posts = {p["id"]: p for p in Post.objects.filter(organization_id=scope.organization_id,
-                                                      id__in=[f[0] for f in flagged])
-             .values("id", "title", "account_id", "platform")}
-    for post_id, published, last_at, shares in flagged:
-        post = posts[post_id]
-        parts = [f"{v / total:.0%} of its {k} ({_fmt(v)} of {_fmt(total)})" for k, (v, total) in shares.items()]
-        day = published.astimezone(tz).date()
-        reason = (f"Post of {day.isoformat()}: " + ", ".join(parts) + f" arrived in the first {t.early_hours} hours "
-                  f"after publication (as of {last_at.astimezone(tz):%Y-%m-%d %H:%M}). Bought volume is bought "
-                  f"mostly in the 2–3 hours after a push; analysts discard that window.")
-        values = {f"{k}_early": v for k, (v, _) in shares.items()} | {f"{k}_total": tot for k, (_, tot) in shares.items()}
-        found.append(Anomaly(kind="early_surge", label=KINDS["early_surge"], reason=reason,
-                             account_id=post["account_id"], account=_name(accounts.get(post["account_id"])),
-                             platform=post["platform"], start=day, end=day, post_id=post_id,
-                             post_title=post["title"], values=values))
-    return checked
+    return (rows[0][0] if rows else 0), [row[1:] for row in rows if row[1] is not None]  # None: the count alone
+
+
+def _early_surge_known(scope, resolved, period, t) -> tuple[int, list[tuple]] | None:
+    """``_early_surge_rows`` from what the import keeps, or None where that cannot answer. It answers with the
+    default thresholds (those ``PostTotal.early_checked`` and ``early_surge`` were computed with), for a scope
+    ``PublishedDay`` serves, when no post of the period was collected at or after its end (every post's lifetime
+    figures are then its figures as of the end): the count is Σ ``PublishedDay.early_checked``, the flagged posts
+    the few totals with ``early_surge``. Two small reads instead of every post's totals."""
+    defaults = (PostTotal.EARLY_HOURS, PostTotal.EARLY_SHARE, PostTotal.EARLY_MIN_TOTAL, PostTotal.EARLY_MIN_AGE_HOURS)
+    if (t.early_hours, t.early_share, t.early_min_total, t.early_min_age_hours) != defaults or not coarse(scope):
+        return None
+    days = PublishedDay.objects.filter(orm_filter(scope, resolved, tagging=None), day__gte=period.start,
+                                       day__lte=period.end).aggregate(checked=Sum("early_checked"),
+                                                                      last=Max("last_collected_at"))
+    start, end = period.bounds()
+    if days["last"] is not None and days["last"] >= end:
+        return None
+    figures = [name for k in EARLY_METRICS for name in (f"early_{k}", f"max_{k}")]
+    flagged = PostTotal.objects.filter(
+        organization_id=scope.organization_id, brand_id__in=scope.brand_ids, early_surge=True,
+        published_at__gte=start, published_at__lt=end,
+        post_id__in=posts_queryset(scope, resolved, period).values("id"),
+    ).order_by().values_list("post_id", "published_at", "last_collected_at", "early_collected_at", *figures)
+    return days["checked"] or 0, list(flagged)
 
 
 def _aware(value):
@@ -296,7 +335,6 @@ def _aware(value):
 
 
 def _push_day_loss(scope, resolved, period, t, accounts, found) -> int:
-    tz = ZoneInfo(settings.TIME_ZONE)
     day_from = period.start - timedelta(days=t.push_baseline_days)
     losses = defaultdict(dict)
     for account_id, day, lost in account_facts(scope, resolved).filter(
@@ -304,10 +342,9 @@ def _push_day_loss(scope, resolved, period, t, accounts, found) -> int:
     ).values_list("account_id", "day", "followers_lost"):
         losses[account_id][day] = lost
     pushes = defaultdict(dict)
-    posts = posts_queryset(scope.narrowed(account_ids=tuple(losses) or (0,)), resolved, Period(day_from, period.end))
-    for row in (posts.order_by().annotate(day=TruncDate("published_at", tzinfo=tz)).values("account_id", "day")
-                .annotate(n=Count("id"))):
-        pushes[row["account_id"]][row["day"]] = row["n"]
+    for account_id, day, n in published_rows(scope.narrowed(account_ids=tuple(losses) or (0,)), resolved,
+                                             Period(day_from, period.end), group_by=("account_id", "day")):
+        pushes[account_id][day] = n
     for account_id, by_day in losses.items():
         quiet = [lost for day, lost in by_day.items() if day not in pushes[account_id]]
         if len(quiet) < t.push_min_quiet_days:

@@ -23,12 +23,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from zoneinfo import ZoneInfo
 
 import numpy as np
-from django.conf import settings
-from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import Max, Q, Sum
 
 from metrics.catalog import ACCOUNT_COLUMN_METRICS, CATALOG, Agg, Level
 from metrics.kpis.cache import cached
@@ -38,7 +35,7 @@ from metrics.kpis.queries import (
     Resolved,
     daily_sums_rows,
     input_keys,
-    posts_queryset,
+    published_rows,
     raw_rows,
     resolve,
 )
@@ -162,12 +159,8 @@ class ContentSums:
         columns = list(input_keys(k for k in keys if k != POSTS_PUBLISHED))
         rows = daily_sums_rows(scope, resolved, day_from, day_to, columns) if columns else []
         published = []
-        if POSTS_PUBLISHED in keys and scope.brand_ids:
-            tz = ZoneInfo(settings.TIME_ZONE)
-            published = raw_rows(
-                posts_queryset(scope, resolved, Period(day_from, day_to)).order_by()
-                .annotate(day=TruncDate("published_at", tzinfo=tz)).values("day", "platform")
-                .annotate(n=Count("id")), date_positions=[0])
+        if POSTS_PUBLISHED in keys:
+            published = published_rows(scope, resolved, Period(day_from, day_to))
         platforms = sorted({r[1] for r in rows} | {r[1] for r in published})
         self.matrix = DailyMatrix.from_rows(day_from, day_to, rows, columns, platforms)
         self.published = DailyMatrix.from_rows(day_from, day_to, published, [POSTS_PUBLISHED], platforms)

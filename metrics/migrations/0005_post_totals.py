@@ -5,15 +5,7 @@ from django.db import migrations, models
 
 
 def fill_post_totals(apps, schema_editor):
-    """Every post's totals from the facts and snapshots already there (the imports keep them from now on), by
-    the service the imports call (``post_totals_rebuild``), one organization at a time."""
-    from metrics.services.facts import post_totals_rebuild
-
-    for organization_id in apps.get_model("accounts", "Organization").objects.values_list("id", flat=True):
-        post_totals_rebuild(organization_id)
-    if schema_editor.connection.vendor == "postgresql":
-        with schema_editor.connection.cursor() as cursor:
-            cursor.execute("ANALYZE metrics_posttotal")
+    """Filled by 0006_coarse_rollups, which adds fields the import's ``post_totals_rebuild`` now writes too."""
 
 
 class Migration(migrations.Migration):

@@ -28,12 +28,21 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, FilteredRelation, Max, OuterRef, Q, Subquery
+from django.db.models import BooleanField, Case, F, FilteredRelation, Max, OuterRef, Q, Subquery, Value, When
 
 from accounts.models import Brand
 from metrics.catalog import COLUMN_METRICS
 from metrics.choices import FactSource
-from metrics.models import DailyRollup, Post, PostCategory, PostDailyFact, PostSnapshot, PostTotal
+from metrics.models import (
+    AccountDayRollup,
+    DailyRollup,
+    Post,
+    PostCategory,
+    PostDailyFact,
+    PostSnapshot,
+    PostTotal,
+    PublishedDay,
+)
 
 REBUILD_CHUNK = 2_000  # posts per pass: bounds memory (snapshots of 2,000 posts) and the IN-list size
 
@@ -219,6 +228,90 @@ def rollup_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: dat
         cursor.execute(all_posts, params)
         if tagged:  # the per-category pass joins every fact of the range: skip it when no post is tagged
             cursor.execute(per_category, params)
+    account_days_rebuild(organization_id, brand_ids, day_from, day_to)
+
+
+_ACCOUNT_DAY_DIMS = ("brand_id", "account_id", "platform", "media_type")
+
+
+def account_days_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: date | None = None,
+                         day_to: date | None = None) -> None:
+    """``AccountDayRollup`` of ``brand_ids`` over [day_from, day_to] (all days when None) from the rollup's
+    all-posts rows (``rollup_rebuild`` calls it after writing them): Σ per (brand, account, platform, media type,
+    day)."""
+    brand_ids = list(brand_ids)
+    if not brand_ids:
+        return
+    qn = connection.ops.quote_name
+    target, rollup = qn(AccountDayRollup._meta.db_table), qn(DailyRollup._meta.db_table)
+    deleted = AccountDayRollup.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
+    where = [f"{qn('organization_id')} = %s", f"{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})",
+             f"{qn('category_id')} IS NULL"]
+    params: list = [organization_id, *brand_ids]
+    if day_from is not None:
+        deleted = deleted.filter(day__gte=day_from)
+        where.append(f"{qn('day')} >= %s")
+        params.append(day_from)
+    if day_to is not None:
+        deleted = deleted.filter(day__lte=day_to)
+        where.append(f"{qn('day')} <= %s")
+        params.append(day_to)
+    deleted.delete()
+    keys = ", ".join(qn(c) for c in ("organization_id", *_ACCOUNT_DAY_DIMS, "day"))
+    metrics = ", ".join(qn(m) for m in COLUMN_METRICS)
+    sums = ", ".join(f"SUM({qn(m)})" for m in COLUMN_METRICS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {target} ({keys}, {qn('posts')}, {metrics}, {qn('created_at')}, {qn('updated_at')}) "  # noqa: S608
+            f"SELECT {keys}, SUM({qn('posts')}), {sums}, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM {rollup} "
+            f"WHERE {' AND '.join(where)} GROUP BY {keys}",
+            params,
+        )
+
+
+def published_days_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: date | None = None,
+                           day_to: date | None = None) -> None:
+    """Rebuild ``PublishedDay`` of ``brand_ids`` for the publication days [day_from, day_to] (all when None) from
+    the posts and their totals: posts per (brand, account, platform, media type, publication day in
+    ``settings.TIME_ZONE``), how many of them the early-surge check can look at, their last collection.
+
+    Call it after the totals of the posts it covers are current (``post_totals_rebuild``), in the same transaction.
+    A post whose publication time, account or media type changed needs both its old and its new day rebuilt:
+    callers that cannot tell the old day rebuild every day (``day_from`` None)."""
+    brand_ids = list(brand_ids)
+    if not brand_ids:
+        return
+    qn = connection.ops.quote_name
+    target, post, total = (qn(m._meta.db_table) for m in (PublishedDay, Post, PostTotal))
+    deleted = PublishedDay.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
+    where = [f"p.{qn('organization_id')} = %s", f"p.{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})",
+             f"p.{qn('published_at')} IS NOT NULL"]
+    params: list = [organization_id, *brand_ids]
+    tz = ZoneInfo(settings.TIME_ZONE)
+    if day_from is not None:
+        deleted = deleted.filter(day__gte=day_from)
+        where.append(f"p.{qn('published_at')} >= %s")
+        params.append(connection.ops.adapt_datetimefield_value(datetime.combine(day_from, datetime.min.time(), tz)))
+    if day_to is not None:
+        deleted = deleted.filter(day__lte=day_to)
+        where.append(f"p.{qn('published_at')} < %s")
+        params.append(connection.ops.adapt_datetimefield_value(
+            datetime.combine(day_to + timedelta(days=1), datetime.min.time(), tz)))
+    deleted.delete()
+    day, day_params = connection.ops.datetime_cast_date_sql(f"p.{qn('published_at')}", (), settings.TIME_ZONE)
+    dims = ", ".join(f"p.{qn(c)}" for c in ("organization_id", *_ACCOUNT_DAY_DIMS))
+    columns = ", ".join(qn(c) for c in ("organization_id", *_ACCOUNT_DAY_DIMS, "day", "posts", "early_checked",
+                                        "last_collected_at", "created_at", "updated_at"))
+    checked = f"CASE WHEN t.{qn('early_checked')} THEN 1 ELSE 0 END"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {target} ({columns}) "  # noqa: S608 - identifiers quoted by qn, values bound
+            f"SELECT {dims}, {day}, COUNT(*), COALESCE(SUM({checked}), 0), MAX(t.{qn('last_collected_at')}), "
+            f"CURRENT_TIMESTAMP, CURRENT_TIMESTAMP FROM {post} p LEFT JOIN {total} t "
+            f"ON t.{qn('organization_id')} = p.{qn('organization_id')} AND t.{qn('post_id')} = p.{qn('id')} "
+            f"WHERE {' AND '.join(where)} GROUP BY {dims}, {day}",
+            [*day_params, *params, *day_params],
+        )
 
 
 def brand_data_changed(organization_id: int, brand_ids: Iterable[int]) -> None:
@@ -237,6 +330,7 @@ def posts_refresh(organization_id: int, post_ids: Iterable[int]) -> None:
     post_totals_rebuild(organization_id, post_ids)
     brands = set(Post.objects.filter(organization_id=organization_id, id__in=post_ids).values_list("brand_id", flat=True))
     rollup_rebuild(organization_id, brands)
+    published_days_rebuild(organization_id, brands)
     brand_data_changed(organization_id, brands)
 
 
@@ -272,6 +366,7 @@ def post_totals_rebuild(organization_id: int, post_ids: Iterable[int] | None = N
             cursor.execute(insert, [organization_id, *params])
         _publication(organization_id, post_ids)
         _snapshot_figures(organization_id, post_ids)
+        _early_check(organization_id, post_ids)
 
     if post_ids is None:
         rewrite("", [], None)
@@ -350,3 +445,24 @@ def _snapshot_figures(organization_id: int, post_ids: list[int] | None) -> None:
             f"WHERE {total}.{qn('organization_id')} = %s AND {total}.{qn('post_id')} = s.{qn('post_id')}{narrow}",
             [*params, organization_id, *narrow_params],
         )
+
+
+def _early_check(organization_id: int, post_ids: list[int] | None) -> None:
+    """Set ``early_checked`` and ``early_surge`` of ``post_ids``' totals (all the organization's when None) from
+    their snapshot figures, with the early-surge check's default thresholds (``PostTotal.EARLY_*``): the same
+    conditions as ``metrics.kpis.anomalies._early_surge`` over a period that holds every snapshot."""
+    checked = Q(early_collected_at__isnull=False,
+                last_collected_at__gte=F("published_at") + timedelta(hours=PostTotal.EARLY_MIN_AGE_HOURS))
+    surged = Q()
+    for key in PostTotal.EARLY_METRICS:
+        surged |= Q(**{f"max_{key}__gte": PostTotal.EARLY_MIN_TOTAL,
+                       f"early_{key}__gte": F(f"max_{key}") * PostTotal.EARLY_SHARE})
+    totals = PostTotal.objects.filter(organization_id=organization_id)
+    if post_ids is not None:
+        totals = totals.filter(post_id__in=post_ids)
+    totals.update(early_checked=_flag(checked), early_surge=_flag(checked & surged))
+
+
+def _flag(condition: Q) -> Case:
+    """True where ``condition`` holds, else False (also where it is NULL: a missing figure flags nothing)."""
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())

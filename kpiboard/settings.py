@@ -8,6 +8,7 @@ broker, and turns on the settings ``manage.py check --deploy`` asks for.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -168,6 +169,10 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     # Re-enqueue import batches whose worker died or whose message was lost (metrics.services.imports).
     "import-batches-sweep": {"task": "metrics.import_batches_sweep", "schedule": 5 * 60.0},
+    # A new day moves every period preset ("last 30 days" ends today): render each organization's dashboards for
+    # the new day's presets before anyone opens them (metrics.views.warm), five minutes after midnight here.
+    "dashboards-warm-daily": {"task": "metrics.dashboards_warm_daily",
+                              "schedule": crontab(hour=0, minute=5)},
 }
 
 CACHES = {
@@ -210,6 +215,10 @@ KPIBOARD_IMPORT_MAX_ROWS = env.int("KPIBOARD_IMPORT_MAX_ROWS", default=2_000_000
 KPIBOARD_IMPORT_STUCK_MINUTES = env.int("KPIBOARD_IMPORT_STUCK_MINUTES", default=30)
 # After an import commits, a worker renders the changed brands' default dashboard pages (where a worker runs).
 KPIBOARD_WARM_AFTER_IMPORT = env.bool("KPIBOARD_WARM_AFTER_IMPORT", default=True)
+# How long the KPI engine's answers stay cached. Their keys carry the brands' data versions (metrics.kpis.cache),
+# so an entry is never served after the data changed; the lifetime only bounds memory. A day and two hours: the
+# pages warmed after midnight stay warm all day, and yesterday's entries are gone by the next morning.
+KPIBOARD_KPI_CACHE_SECONDS = env.int("KPIBOARD_KPI_CACHE_SECONDS", default=26 * 3600)
 # Category comparison: groups with fewer posts are flagged as too small to conclude from.
 KPIBOARD_SMALL_SAMPLE = env.int("KPIBOARD_SMALL_SAMPLE", default=5)
 

@@ -114,3 +114,27 @@ def dashboards_warm_task(organization_id: int, versions: dict[str, int]) -> dict
     if not wanted or current != wanted:
         return None
     return dashboards_warm(organization_id, list(wanted), presets=AFTER_IMPORT_PRESETS)
+
+
+@shared_task(name="metrics.dashboards_warm_daily", time_limit=_SWEEP_HARD, soft_time_limit=_SWEEP_SOFT,
+             ignore_result=True)
+def dashboards_warm_daily_task() -> int:
+    """Just after midnight (``CELERY_BEAT_SCHEDULE``): a new day moves every period preset, so no page of the day
+    is cached yet. Enqueue one warm-up of every brand for the presets of ``AFTER_IMPORT_PRESETS`` per organization
+    that has brands; returns how many were enqueued."""
+    from accounts.models import Brand
+
+    organizations = list(Brand.objects.order_by("organization_id").values_list("organization_id", flat=True)
+                         .distinct())
+    for organization_id in organizations:
+        dashboards_warm_organization_task.delay(organization_id)
+    return len(organizations)
+
+
+@shared_task(name="metrics.dashboards_warm_organization", time_limit=_WARM_HARD, soft_time_limit=_WARM_SOFT,
+             ignore_result=True)
+def dashboards_warm_organization_task(organization_id: int) -> dict:
+    """Render the overview and every brand's pages of one organization for ``AFTER_IMPORT_PRESETS``."""
+    from metrics.views.warm import AFTER_IMPORT_PRESETS, dashboards_warm
+
+    return dashboards_warm(organization_id, None, presets=AFTER_IMPORT_PRESETS)

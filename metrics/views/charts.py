@@ -60,7 +60,7 @@ def cached_figure(builder):
         payload = cache.get(key)
         if payload is None:
             payload = builder(*args, **kwargs)
-            cache.set(key, payload, getattr(settings, "KPIBOARD_KPI_CACHE_SECONDS", 3600))
+            cache.set(key, payload, settings.KPIBOARD_KPI_CACHE_SECONDS)
         return payload
 
     return wrapper

@@ -9,6 +9,9 @@ organization, so that the engine's answers land in the cache under exactly the k
 
 Every import that changed data enqueues it when its transaction commits (``import_batch_run`` →
 ``dashboards_warm_enqueue`` → the worker's ``metrics.tasks.dashboards_warm_task``), where a worker runs the tasks.
+A new day moves every period preset, so Celery beat also warms every organization at 00:05 Beijing time
+(``metrics.tasks.dashboards_warm_daily_task``); the answers then stay cached for the day
+(``KPIBOARD_KPI_CACHE_SECONDS``).
 """
 
 from __future__ import annotations

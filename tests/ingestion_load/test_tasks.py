@@ -210,3 +210,40 @@ def test_the_warm_up_renders_the_pages_and_skips_a_brand_changed_since(run_impor
     assert rendered == [(brand.organization_id, [brand.pk])]
     # the overview and the brand's dashboard, categories, content and benchmark, for each of the four periods
     assert done["pages"] == 5 * len(warm.AFTER_IMPORT_PRESETS) == 20
+
+
+@pytest.mark.django_db
+def test_each_new_day_warms_every_organizations_dashboards(run_import, tmp_path, brand, marketer, client,
+                                                             monkeypatch, settings):
+    """Just after midnight the beat enqueues one warm-up per organization with brands; each renders the overview
+    and every brand's pages for the day's presets, whose answers then stay cached for the day: the overview is
+    served without reading the rollups."""
+    from celery.schedules import crontab
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from metrics.views.warm import AFTER_IMPORT_PRESETS
+    from tests.factories import BrandFactory, OrganizationFactory
+
+    entry = settings.CELERY_BEAT_SCHEDULE["dashboards-warm-daily"]
+    assert entry["task"] == tasks.dashboards_warm_daily_task.name
+    assert entry["schedule"] == crontab(hour=0, minute=5) and settings.CELERY_TIMEZONE == "Asia/Shanghai"
+    assert settings.KPIBOARD_KPI_CACHE_SECONDS > 24 * 3600
+    batch = run_import(qianchuan_csv(tmp_path / "千川_素材分日报表.csv", qianchuan_rows(6, materials=3)))
+    assert batch.status == "succeeded", batch.message
+    OrganizationFactory()  # no brand: nothing to warm
+    other = BrandFactory().organization_id
+    sent = []
+    monkeypatch.setattr(tasks.dashboards_warm_organization_task, "delay", lambda *args: sent.append(args))
+    assert tasks.dashboards_warm_daily_task() == 2
+    assert sorted(sent) == sorted([(brand.organization_id,), (other,)])
+
+    cache.clear()
+    done = tasks.dashboards_warm_organization_task(brand.organization_id)
+    assert done["pages"] == 5 * len(AFTER_IMPORT_PRESETS) == 20
+    client.force_login(marketer.user)
+    with CaptureQueriesContext(connection) as ctx:
+        page = client.get("/dashboard/", {"period": "last_30_days"})
+    assert page.status_code == 200 and brand.name in page.content.decode()
+    assert not any("rollup" in q["sql"] for q in ctx.captured_queries)

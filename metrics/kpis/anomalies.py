@@ -41,6 +41,7 @@ from metrics.kpis.queries import (
     coarse,
     combine,
     daily_sums,
+    daily_sums_rows,
     input_keys,
     orm_filter,
     posts_queryset,
@@ -146,14 +147,22 @@ def anomalies(scope: Scope, period: Period, thresholds: AnomalyThresholds | None
 def _ratio_shift(scope, resolved, period, t, accounts, found) -> int:
     first_week = period.start - timedelta(days=period.start.weekday())
     history_from = first_week - timedelta(weeks=t.ratio_window_weeks)
-    weeks: dict[int, dict[date, dict[str, float]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(float)))
+    weeks: dict[int, dict[date, dict[str, float]]] = defaultdict(dict)
     platforms = {}
-    for row in daily_sums(scope, resolved, history_from, period.end, ("likes", "comments", "shares"),
-                          group_by=("account_id", "platform", "day")):
-        week = row["day"] - timedelta(days=row["day"].weekday())
-        platforms[row["account_id"]] = row["platform"]
-        for k in ("likes", "comments", "shares"):
-            weeks[row["account_id"]][week][k] += row[k] or 0.0
+    mondays: dict[date, date] = {}
+    for account_id, platform, day, likes, comments, shares in daily_sums_rows(
+            scope, resolved, history_from, period.end, ("likes", "comments", "shares"),
+            group_by=("account_id", "platform", "day")):
+        week = mondays.get(day)
+        if week is None:
+            week = mondays[day] = day - timedelta(days=day.weekday())
+        platforms[account_id] = platform
+        sums = weeks[account_id].get(week)
+        if sums is None:
+            sums = weeks[account_id][week] = {"likes": 0.0, "comments": 0.0, "shares": 0.0}
+        sums["likes"] += likes or 0.0
+        sums["comments"] += comments or 0.0
+        sums["shares"] += shares or 0.0
     for account_id, by_week in weeks.items():
         history: dict[str, list[float]] = {"comments": [], "shares": []}
         for week in sorted(by_week):

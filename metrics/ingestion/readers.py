@@ -9,9 +9,11 @@ Formulas are read as the value the spreadsheet cached; nothing is evaluated.
 Workbooks are read by calamine (python-calamine, Rust): only after ``check_xlsx`` has vetted the zip (entry count,
 unpacked size, compression ratio, lying headers, ``<!DOCTYPE``/``<!ENTITY``). Calamine loads a sheet whole, so a
 sheet whose XML unpacks past ``SLICE_PART_BYTES`` is fed to it in slices of rows (``_SlicedSheet``), parsed in a
-background thread while the import works on the previous slice; memory stays bounded whatever the row count. A
-workbook calamine refuses goes to openpyxl in read-only mode, which parses with defusedxml when it is installed
-(it is a dependency); a password-protected one is refused with its own message.
+background thread while the import works on the previous slice; memory stays bounded whatever the row count. Such
+a part is vetted by the slicer's own inflate pass, chunk by chunk before calamine sees it (``check_xlsx`` reads
+only its head), and whole before anything else may read it (``XlsxCheck.check_rest``). A workbook calamine
+refuses goes to openpyxl in read-only mode, which parses with defusedxml when it is installed (it is a
+dependency); a password-protected one is refused with its own message.
 """
 
 from __future__ import annotations
@@ -229,13 +231,108 @@ def _zip_bomb(message: str) -> UnsafeFileError:
     return UnsafeFileError(tr("Rejected as a zip bomb: {reason}.").format(reason=message), code="zip_bomb")
 
 
-def check_xlsx(path: Path, limits: Limits) -> dict[str, int]:
-    """Vet an xlsx before any reader opens it; returns the declared row count of each worksheet part.
+_HEAD_BYTES = 4096  # the start of a part kept by its check: the <dimension> of a worksheet is in it
+
+
+class _PartCheck:
+    """The streaming checks of one zip part, fed its inflated chunks in order; raises as soon as the part grows
+    past what its header declares (a lying header), the running unpacked total passes
+    ``limits.max_unpacked_bytes``, or its XML declares a DTD or entities (``<!DOCTYPE``/``<!ENTITY``: entity
+    expansion, external entities; each chunk is scanned with the last 32 bytes of the previous one, so a
+    declaration cut in two by a chunk boundary is found too). ``check_xlsx`` runs it on every part; the slicer
+    runs it on the large worksheet part it reads, on each chunk before that chunk can reach calamine."""
+
+    def __init__(self, info: zipfile.ZipInfo, limits: Limits, unpacked: int = 0) -> None:
+        self.info, self.limits = info, limits
+        self.unpacked = unpacked  # bytes unpacked so far, this part's included
+        self.size = 0
+        self.xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
+        self.head = b""
+        self._tail = b""
+
+    def feed(self, chunk: bytes) -> None:
+        self.size += len(chunk)
+        self.unpacked += len(chunk)
+        if self.size > self.info.file_size:
+            raise _zip_bomb(tr("part {name} is larger than its header declares").format(name=self.info.filename))
+        if self.unpacked > self.limits.max_unpacked_bytes:
+            raise _zip_bomb(tr("it unpacks to more than {limit:,.0f} MB").format(
+                limit=self.limits.max_unpacked_bytes / _MB))
+        if not self.xml:
+            return
+        window = self._tail + chunk
+        # markup declarations are rare in spreadsheet XML: fast substring tests first. Every pattern holds a "!",
+        # which is found at memory speed, where "<" is everywhere in XML (the "<!" test alone took as long as the
+        # inflate itself)
+        if b"!" in window and (b"<!" in window or b"<\x00!" in window) and any(
+                p.search(window) for p in _BOMB_PATTERNS):
+            raise UnsafeFileError(
+                tr("Rejected: part {name} declares a DTD or XML entities (<!DOCTYPE>/<!ENTITY>), which no "
+                   "spreadsheet needs and an entity-expansion (billion laughs) attack uses.").format(
+                    name=self.info.filename), code="xml_bomb")
+        self._tail = chunk[-32:]
+        if len(self.head) < _HEAD_BYTES:
+            self.head += chunk[:_HEAD_BYTES - len(self.head)]
+
+
+def _check_part(fh: Any, info: zipfile.ZipInfo, limits: Limits, unpacked: int, head_only: bool = False,
+                ) -> _PartCheck:
+    """Run ``_PartCheck`` over one part: the whole of it, or (``head_only``) just enough for its head."""
+    check = _PartCheck(info, limits, unpacked)
+    for chunk in _inflate(fh, info, chunk=16 * 1024 if head_only else 256 * 1024):
+        check.feed(chunk)
+        if head_only and len(check.head) >= _HEAD_BYTES:
+            break
+    return check
+
+
+@dataclass
+class XlsxCheck:
+    """What ``check_xlsx`` found.
+
+    ``sliced``: the sheets (by name) whose worksheet part unpacks past ``SLICE_PART_BYTES`` and is therefore read
+    in slices (``_SlicedSheet``); only the head of such a part was inflated by the check, the rest is vetted by
+    the slicer's own inflate pass, chunk by chunk before calamine sees it. Anything else that would read such a
+    part (calamine loading a sheet whole, openpyxl) must call ``check_rest`` first.
+    """
+
+    path: Path
+    limits: Limits
+    dims: dict[str, int]  # the declared row count of each worksheet part
+    sheet_parts: dict[str, str]  # sheet name -> worksheet part (only when some part is large enough to slice)
+    sliced: dict[str, zipfile.ZipInfo]
+    unpacked: int  # what the parts checked whole unpacked to, plus what each part left to a slicer declares
+    rest_checked: bool = False
+
+    def unpacked_besides(self, info: zipfile.ZipInfo) -> int:
+        """The running unpacked total a slicer of ``info`` starts from: every other part (a part left to a slicer
+        counts as large as it declares, which its own slicer holds it to)."""
+        return self.unpacked - info.file_size
+
+    def check_rest(self) -> None:
+        """Vet the parts left to the slicers whole, as ``check_xlsx`` vets every other part."""
+        if self.rest_checked:
+            return
+        deferred = {id(i): i for i in self.sliced.values()}.values()
+        unpacked = self.unpacked - sum(i.file_size for i in deferred)
+        with self.path.open("rb") as fh:
+            for info in deferred:
+                unpacked = _check_part(fh, info, self.limits, unpacked).unpacked
+        self.rest_checked = True
+
+
+def check_xlsx(path: Path, limits: Limits) -> XlsxCheck:
+    """Vet an xlsx before any reader opens it; returns the declared row count of each worksheet part and the
+    sheets to read in slices (``XlsxCheck``).
 
     1. the zip directory: entry count, total unpacked size, per-entry compression ratio, encrypted entries;
-    2. a streaming inflate of every part with our own bounded decompressor, stopping as soon as a part grows past
-       what it declared (a lying header) or past the totals, and scanning XML for ``<!DOCTYPE``/``<!ENTITY``
-       (entity expansion, external entities). Memory stays at a few chunks whatever the file holds.
+    2. a streaming inflate of every part with our own bounded decompressor (``_PartCheck``), stopping as soon as a
+       part grows past what it declared (a lying header) or past the totals, and scanning XML for
+       ``<!DOCTYPE``/``<!ENTITY`` (entity expansion, external entities). Memory stays at a few chunks whatever
+       the file holds. A worksheet part that will be read in slices (past ``SLICE_PART_BYTES``, hundreds of MB
+       for a million rows) is inflated here only as far as its head (its ``<dimension>`` and the DTD scan of
+       its start): the slicer's single inflate pass runs the same checks on the rest before calamine sees it,
+       so the part is not inflated twice and the import starts at once.
     """
     try:
         zf = zipfile.ZipFile(path)
@@ -266,42 +363,41 @@ def check_xlsx(path: Path, limits: Limits) -> dict[str, int]:
                                        code="not_excel")
         if "xl/workbook.bin" in names:
             raise UnsupportedFileError(tr("Binary .xlsb workbooks are not supported; save as .xlsx."), code="xlsb")
+        # the worksheet parts large enough to be sliced (the entry a name reads: the last of that name) wait until
+        # the workbook's own parts, which tell which sheet each is, have been vetted
+        large = {i.filename: i for i in infos if i.filename.startswith("xl/worksheets/")}
+        large = {id(i): i for i in large.values() if i.file_size > SLICE_PART_BYTES}
         dims: dict[str, int] = {}
+        sheet_parts: dict[str, str] = {}
+        sliced: dict[str, zipfile.ZipInfo] = {}
+        unpacked = 0
         with path.open("rb") as fh:
-            unpacked = 0
-            for info in infos:
-                if info.is_dir():
-                    continue
-                xml = info.filename.lower().endswith((".xml", ".rels", ".vml"))
-                tail = b""
-                head = b""
-                size = 0
-                for chunk in _inflate(fh, info):
-                    size += len(chunk)
-                    unpacked += len(chunk)
-                    if size > info.file_size:
-                        raise _zip_bomb(tr("part {name} is larger than its header declares").format(
-                            name=info.filename))
-                    if unpacked > limits.max_unpacked_bytes:
-                        raise _zip_bomb(tr("it unpacks to more than {limit:,.0f} MB").format(
-                            limit=limits.max_unpacked_bytes / _MB))
-                    if not xml:
-                        continue
-                    window = tail + chunk
-                    # markup declarations are rare in spreadsheet XML: a fast substring test first
-                    if (b"<!" in window or b"<\x00!" in window) and any(p.search(window) for p in _BOMB_PATTERNS):
-                        raise UnsafeFileError(
-                            tr("Rejected: part {name} declares a DTD or XML entities (<!DOCTYPE>/<!ENTITY>), which "
-                               "no spreadsheet needs and an entity-expansion (billion laughs) attack uses.").format(
-                                name=info.filename), code="xml_bomb")
-                    tail = chunk[-32:]
-                    if len(head) < 4096:
-                        head += chunk[: 4096 - len(head)]
-                if xml and info.filename.startswith("xl/worksheets/"):
-                    m = _DIMENSION_RE.search(head)
+
+            def vet(info: zipfile.ZipInfo, head_only: bool = False) -> None:
+                nonlocal unpacked
+                check = _check_part(fh, info, limits, unpacked, head_only)
+                # a part left to its slicer counts as large as it declares (the slicer holds it to that)
+                unpacked = check.unpacked + (info.file_size - check.size if head_only else 0)
+                if check.xml and info.filename.startswith("xl/worksheets/"):
+                    m = _DIMENSION_RE.search(check.head)
                     if m:
                         dims[info.filename] = int(m.group(2) or m.group(1))
-        return dims
+
+            for info in infos:
+                if not info.is_dir() and id(info) not in large:
+                    vet(info)
+            if large:
+                try:
+                    sheet_parts = _sheet_parts(zf)
+                except Exception as exc:  # noqa: BLE001 - no sheet list: no reader could open the workbook
+                    raise CorruptFileError(tr("The workbook is damaged or not a real .xlsx ({error}).").format(
+                        error=_short(exc)), code="corrupt") from exc
+                by_part = {i.filename: i for i in large.values()}
+                sliced = {name: by_part[part] for name, part in sheet_parts.items() if part in by_part}
+            deferred = {id(i) for i in sliced.values()}
+            for info in large.values():
+                vet(info, head_only=id(info) in deferred)
+        return XlsxCheck(path, limits, dims, sheet_parts, sliced, unpacked)
 
 
 def _inflate(fh: Any, info: zipfile.ZipInfo, chunk: int = 256 * 1024, out_max: int = 1 * _MB) -> Iterator[bytes]:
@@ -363,11 +459,13 @@ def open_file(path: str | os.PathLike[str], limits: Limits | None = None) -> Raw
     return _open_csv(path, limits)
 
 
-def _calamine_tables(path: Path, limits: Limits, sliced: dict[str, zipfile.ZipInfo] | None = None,
+def _calamine_tables(path: Path, limits: Limits, check: XlsxCheck | None = None,
                      ) -> tuple[list[Table], list[str]]:
-    """Every worksheet through calamine. ``sliced``: sheets (by name) whose part is too large to load whole; they
-    are read in row slices (``_SlicedSheet``) so that memory stays bounded whatever their size."""
+    """Every worksheet through calamine. ``check.sliced``: sheets (by name) whose part is too large to load whole;
+    they are read in row slices (``_SlicedSheet``) so that memory stays bounded whatever their size."""
     import python_calamine as pc
+
+    sliced = check.sliced if check is not None else {}
 
     wb = pc.CalamineWorkbook.from_path(str(path))
     names = list(wb.sheet_names)
@@ -379,12 +477,17 @@ def _calamine_tables(path: Path, limits: Limits, sliced: dict[str, zipfile.ZipIn
     for meta in wb.sheets_metadata:
         if str(meta.typ).endswith("ChartSheet"):
             continue
-        if sliced and meta.name in sliced:
-            big = _SlicedSheet(path, meta.name, sliced[meta.name], limits)
+        if meta.name in sliced:
+            info = sliced[meta.name]
+            big = _SlicedSheet(path, meta.name, info, limits, check.sheet_parts, check.unpacked_besides(info))
             head = list(itertools.islice(big.rows(first_slice=_HEAD_SLICE_BYTES), HEAD_ROWS))
             tables.append(Table(name=meta.name, head=head, n_rows=None, _rows=big.rows, _frames=big.frames,
                                 limits=limits))
             continue
+        if sliced:
+            # calamine finds a sheet's part by its own reading of the relationships, which a crafted workbook can
+            # make differ from ours: nothing it loads whole may be a part that only its slicer vets
+            check.check_rest()
         sheet = wb.get_sheet_by_name(meta.name)
         end = sheet.end
         n_rows = 0 if end is None else end[0] + 1
@@ -436,29 +539,27 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _large_sheets(path: Path) -> dict[str, zipfile.ZipInfo]:
-    """The sheets whose worksheet part unpacks to more than ``SLICE_PART_BYTES``."""
-    with zipfile.ZipFile(path) as zf:
-        big = {i.filename: i for i in zf.infolist() if i.file_size > SLICE_PART_BYTES
-               and i.filename.startswith("xl/worksheets/")}
-        if not big:
-            return {}
-        return {name: big[part] for name, part in _sheet_parts(zf).items() if part in big}
-
-
 class _SlicedSheet:
     """A large worksheet read by calamine one slice of rows at a time, in bounded memory.
 
-    The part is inflated in a stream (with the vetted bounded decompressor) and cut after a ``</row>``; each slice
-    becomes a small stored (uncompressed) workbook holding the original workbook, styles and shared-strings parts
-    and the worksheet's own opening (so dates, shared strings and cached formula values read exactly as in the
-    whole workbook) with only that slice's rows. Calamine places rows by their ``r`` attribute, so row numbers
+    The part is inflated in a stream (with the bounded decompressor) and cut after a ``</row>``. ``check_xlsx``
+    inflated only the head of this part: each chunk goes through the checks every other part had up front
+    (``_PartCheck``: not past its declared size, the running total not past the unpacked limit, no
+    ``<!DOCTYPE``/``<!ENTITY``) as it is inflated, before it can be part of a slice, so the part is inflated once
+    and calamine is never handed a byte that was not vetted. Each slice becomes a small stored (uncompressed)
+    workbook holding the original workbook, styles and shared-strings parts (vetted whole by ``check_xlsx``) and
+    the worksheet's own opening (so dates, shared strings and cached formula values read exactly as in the whole
+    workbook) with only that slice's rows. Calamine places rows by their ``r`` attribute, so row numbers
     stay absolute; rows without one are numbered on from the previous slice. ``<`` inside cell text is always
     escaped in XML, so a ``</row>`` in the stream is an element boundary.
     """
 
-    def __init__(self, path: Path, name: str, info: zipfile.ZipInfo, limits: Limits) -> None:
+    def __init__(self, path: Path, name: str, info: zipfile.ZipInfo, limits: Limits, sheet_parts: dict[str, str],
+                 unpacked_before: int) -> None:
+        """``sheet_parts``: the workbook's sheet name -> part (``_sheet_parts``); ``unpacked_before``: what the
+        workbook's other parts unpack to (the running total the unpacked limit is checked on starts there)."""
         self.path, self.name, self.info, self.limits = path, name, info, limits
+        self.unpacked_before = unpacked_before
         with zipfile.ZipFile(path) as zf:
             names = set(zf.namelist())
             rels = zf.read("xl/_rels/workbook.xml.rels").decode("utf-8", "replace")
@@ -470,7 +571,7 @@ class _SlicedSheet:
                     keep.append(part)
             self.parts = {n: zf.read(n) for n in keep}
             # the workbook's other sheets are left out of a slice: calamine opens only the one it is asked for
-            self.parts.update({n: _EMPTY_SHEET for n in _sheet_parts(zf).values() if n in names and n != info.filename})
+            self.parts.update({n: _EMPTY_SHEET for n in sheet_parts.values() if n in names and n != info.filename})
 
     def rows(self, first_slice: int | None = None) -> Iterator[list[Any]]:
         """Every row from row 1 on (empty lists for empty rows), as calamine gives them. ``first_slice``: the
@@ -542,16 +643,19 @@ class _SlicedSheet:
         return in_background((self._parse(*body) for body in self._bodies(None)), name=f"xlsx-slices-{self.name}")
 
     def _bodies(self, first_slice: int | None) -> Iterator[tuple[bytes, bytes, bytes]]:
-        """(the worksheet's opening up to ``<sheetData>``, one slice of rows, the closing tags), slice by slice."""
+        """(the worksheet's opening up to ``<sheetData>``, one slice of rows, the closing tags), slice by slice.
+        Every chunk is checked as it is inflated, before it joins the pending bytes a slice is cut from."""
         pending: list[bytes] = []
         size = 0
         opening: bytes | None = None
         closing = end_tag = b""
         limit = first_slice or SLICE_BYTES
+        check = _PartCheck(self.info, self.limits, self.unpacked_before)
         with self.path.open("rb") as fh:
             for chunk in itertools.chain(_inflate(fh, self.info), [None]):
                 last = chunk is None
                 if not last:
+                    check.feed(chunk)  # raises before an oversized or unsafe chunk can reach calamine
                     pending.append(chunk)
                     size += len(chunk)
                 if opening is None:
@@ -615,18 +719,19 @@ _EMPTY_SHEET = (b'<?xml version="1.0" encoding="UTF-8"?><worksheet '
 
 
 def _open_xlsx(path: Path, limits: Limits) -> RawFile:
-    dims = check_xlsx(path, limits)
-    if sum(dims.values()) > limits.max_rows:
+    check = check_xlsx(path, limits)
+    if sum(check.dims.values()) > limits.max_rows:
         raise _too_many_rows(limits)
     import python_calamine as pc
 
     try:
-        tables, names = _calamine_tables(path, limits, _large_sheets(path))
+        tables, names = _calamine_tables(path, limits, check)
     except IngestError:
         raise
     except pc.PasswordError as exc:
         raise PasswordProtectedError(tr("This is a password-protected workbook.")) from exc
     except Exception as first:  # noqa: BLE001 - calamine refused it: give openpyxl a chance before giving up
+        check.check_rest()  # openpyxl reads every part its own way: all of them vetted whole first
         try:
             tables, names = _openpyxl_tables(path, limits)
         except IngestError:

@@ -59,13 +59,14 @@ def sheet_xml(rows: list[list[object]], prolog: str = "") -> str:
             f'<dimension ref="A1:{last}"/><sheetData>{"".join(body)}</sheetData></worksheet>')
 
 
-def write_xlsx(path: Path, sheet: str, extra: dict[str, bytes] | None = None) -> Path:
+def write_xlsx(path: Path, sheet: str | bytes, extra: dict[str, bytes] | None = None,
+               sheet_compression: int = zipfile.ZIP_DEFLATED) -> Path:
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", CONTENT_TYPES)
         zf.writestr("_rels/.rels", ROOT_RELS)
         zf.writestr("xl/workbook.xml", WORKBOOK)
         zf.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        zf.writestr("xl/worksheets/sheet1.xml", sheet)
+        zf.writestr("xl/worksheets/sheet1.xml", sheet, compress_type=sheet_compression)
         for name, data in (extra or {}).items():
             zf.writestr(name, data)
     return path
@@ -85,15 +86,17 @@ def write_zip_bomb(path: Path, size: int = 64 * 1024 * 1024) -> Path:
     return path
 
 
-def write_lying_zip(path: Path, real: int = 8 * 1024 * 1024, declared: int = 200_000) -> Path:
-    """A workbook whose sheet part says it unpacks to ``declared`` bytes but really inflates ``real`` bytes:
-    the directory looks harmless, only a bounded streaming inflate finds out."""
+def write_lying_zip(path: Path, real: int = 8 * 1024 * 1024, declared: int = 200_000,
+                    sheet: bytes | None = None) -> Path:
+    """A workbook whose sheet part says it unpacks to ``declared`` bytes but really inflates ``real`` bytes
+    (``sheet``, when given: its bytes, of any length): the directory looks harmless, only a bounded streaming
+    inflate finds out."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("[Content_Types].xml", CONTENT_TYPES)
         zf.writestr("_rels/.rels", ROOT_RELS)
         zf.writestr("xl/workbook.xml", WORKBOOK)
         zf.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        zf.writestr("xl/worksheets/sheet1.xml", b"<a/>" + b" " * (real - 4))
+        zf.writestr("xl/worksheets/sheet1.xml", sheet if sheet is not None else b"<a/>" + b" " * (real - 4))
     data = bytearray(path.read_bytes())
     name = b"xl/worksheets/sheet1.xml"
     with zipfile.ZipFile(path) as zf:

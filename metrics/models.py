@@ -407,36 +407,8 @@ class DailyRollup(TenantModel, PostMetricColumns):
         ]
 
 
-class AccountDayRollup(TenantModel, PostMetricColumns):
-    """The daily rollup's all-posts rows (``category`` NULL) summed per (brand, account, platform, media type,
-    day): what the KPI engine reads when the scope filters nothing finer than those (no paid kind, traffic,
-    format, campaign or category), which is every overview card, a brand's headline KPIs, its trend, its owned /
-    paid / earned split and most anomaly checks. A brand-day holds a row per account instead of one per
-    combination of the finer dimensions (~15 times fewer rows on the benchmark's data). Rebuilt from
-    ``DailyRollup`` over the same days, in the same transaction (``metrics.services.facts.rollup_rebuild``)."""
-
-    tenant_brand_path = "brand"
-
-    brand = models.ForeignKey("accounts.Brand", on_delete=models.CASCADE, related_name="+")
-    account = models.ForeignKey(SocialAccount, on_delete=models.CASCADE, related_name="+", db_index=False)
-    platform = models.CharField(max_length=20, choices=PlatformChoices.choices)
-    media_type = models.CharField(max_length=10, choices=MediaType.choices)
-    day = models.DateField()
-    posts = models.IntegerField(default=0)  # Σ of the rollup's posts with a fact that day
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["organization", "brand", "day"], name="acctday_org_brand_day"),
-            models.Index(fields=["account"], name="acctday_account"),  # the account's cascade
-        ]
-
-
-class PublishedDay(TenantModel):
-    """Posts per (brand, account, platform, media type, publication day in ``settings.TIME_ZONE``), with what the
-    early-surge check needs of them: how many it can check and the last collection of any of them. The engine
-    counts ``posts_published`` and each account's push days from here when the scope filters nothing finer (as
-    ``AccountDayRollup``) instead of grouping the posts of the period. Rebuilt with the posts' totals
-    (``metrics.services.facts.published_days_rebuild``)."""
+class _AccountDay(TenantModel):
+    """The key of the coarse rollups: (brand, account, platform, media type, day)."""
 
     tenant_brand_path = "brand"
 
@@ -446,6 +418,34 @@ class PublishedDay(TenantModel):
     media_type = models.CharField(max_length=10, choices=MediaType.choices)
     day = models.DateField()
     posts = models.IntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class AccountDayRollup(_AccountDay, PostMetricColumns):
+    """The daily rollup's all-posts rows (``category`` NULL) summed per (brand, account, platform, media type,
+    day): what the KPI engine reads when the scope filters nothing finer than those (no paid kind, traffic,
+    format, campaign or category), which is every overview card, a brand's headline KPIs, its trend, its owned /
+    paid / earned split and most anomaly checks. A brand-day holds a row per account instead of one per
+    combination of the finer dimensions (~15 times fewer rows on the benchmark's data). Rebuilt from
+    ``DailyRollup`` over the same days, in the same transaction (``metrics.services.facts.rollup_rebuild``).
+    ``posts``: Σ of the rollup's posts with a fact that day."""
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "brand", "day"], name="acctday_org_brand_day"),
+            models.Index(fields=["account"], name="acctday_account"),  # the account's cascade
+        ]
+
+
+class PublishedDay(_AccountDay):
+    """Posts per (brand, account, platform, media type, publication day in ``settings.TIME_ZONE``), with what the
+    early-surge check needs of them: how many it can check and the last collection of any of them. The engine
+    counts ``posts_published`` and each account's push days from here when the scope filters nothing finer (as
+    ``AccountDayRollup``) instead of grouping the posts of the period. Rebuilt with the posts' totals
+    (``metrics.services.facts.published_days_rebuild``). ``day`` is the publication day, ``posts`` the posts
+    published on it."""
     # Posts with a collection within ``PostTotal.EARLY_HOURS`` of publication and one at least
     # ``PostTotal.EARLY_MIN_AGE_HOURS`` after it (the posts the early-surge check with its default thresholds
     # looks at), and the last collection of any post of the row (NULL without snapshots).

@@ -189,18 +189,7 @@ def rollup_rebuild(organization_id: int, brand_ids: Iterable[int], day_from: dat
     fact = PostDailyFact._meta.db_table
     tagging = PostCategory._meta.db_table
     qn = connection.ops.quote_name
-    deleted = DailyRollup.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
-    where = [f"f.{qn('organization_id')} = %s", f"f.{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})"]
-    params: list = [organization_id, *brand_ids]
-    if day_from is not None:
-        deleted = deleted.filter(day__gte=day_from)
-        where.append(f"f.{qn('day')} >= %s")
-        params.append(day_from)
-    if day_to is not None:
-        deleted = deleted.filter(day__lte=day_to)
-        where.append(f"f.{qn('day')} <= %s")
-        params.append(day_to)
-    deleted.delete()
+    where, params = _clear_days(DailyRollup, "f.", organization_id, brand_ids, day_from, day_to)
 
     dims = ", ".join(qn(d) for d in _DIMS)
     fdims = ", ".join(f"f.{qn(d)}" for d in _DIMS)
@@ -244,19 +233,8 @@ def account_days_rebuild(organization_id: int, brand_ids: Iterable[int], day_fro
         return
     qn = connection.ops.quote_name
     target, rollup = qn(AccountDayRollup._meta.db_table), qn(DailyRollup._meta.db_table)
-    deleted = AccountDayRollup.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
-    where = [f"{qn('organization_id')} = %s", f"{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})",
-             f"{qn('category_id')} IS NULL"]
-    params: list = [organization_id, *brand_ids]
-    if day_from is not None:
-        deleted = deleted.filter(day__gte=day_from)
-        where.append(f"{qn('day')} >= %s")
-        params.append(day_from)
-    if day_to is not None:
-        deleted = deleted.filter(day__lte=day_to)
-        where.append(f"{qn('day')} <= %s")
-        params.append(day_to)
-    deleted.delete()
+    where, params = _clear_days(AccountDayRollup, "", organization_id, brand_ids, day_from, day_to)
+    where.append(f"{qn('category_id')} IS NULL")
     keys = ", ".join(qn(c) for c in ("organization_id", *_ACCOUNT_DAY_DIMS, "day"))
     metrics = ", ".join(qn(m) for m in COLUMN_METRICS)
     sums = ", ".join(f"SUM({qn(m)})" for m in COLUMN_METRICS)
@@ -312,6 +290,28 @@ def published_days_rebuild(organization_id: int, brand_ids: Iterable[int], day_f
             f"WHERE {' AND '.join(where)} GROUP BY {dims}, {day}",
             [*day_params, *params, *day_params],
         )
+
+
+def _clear_days(model, alias: str, organization_id: int, brand_ids: list[int], day_from: date | None,
+                day_to: date | None) -> tuple[list[str], list]:
+    """Delete ``model``'s rows of the brands over [day_from, day_to] (all days when None); returns the WHERE
+    conditions (columns prefixed with ``alias``) and parameters that select the same brands and days in the
+    table the rows are rebuilt from."""
+    qn = connection.ops.quote_name
+    deleted = model.objects.filter(organization_id=organization_id, brand_id__in=brand_ids)
+    where = [f"{alias}{qn('organization_id')} = %s",
+             f"{alias}{qn('brand_id')} IN ({', '.join(['%s'] * len(brand_ids))})"]
+    params: list = [organization_id, *brand_ids]
+    if day_from is not None:
+        deleted = deleted.filter(day__gte=day_from)
+        where.append(f"{alias}{qn('day')} >= %s")
+        params.append(day_from)
+    if day_to is not None:
+        deleted = deleted.filter(day__lte=day_to)
+        where.append(f"{alias}{qn('day')} <= %s")
+        params.append(day_to)
+    deleted.delete()
+    return where, params
 
 
 def brand_data_changed(organization_id: int, brand_ids: Iterable[int]) -> None:

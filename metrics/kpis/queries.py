@@ -552,6 +552,13 @@ class GroupStats:
     effort_hours: float | None = None
     metrics: dict[str, Stat] = field(default_factory=dict)
     top_post_ids: list[int] = field(default_factory=list)  # overall groups, when ``top`` was asked
+    post_ids: list[int] | None = None  # with ``with_rows``: the group's posts, in no order
+    rows: dict[str, list] | None = None  # with ``with_rows``, overall groups: their posts' ``row_columns``
+
+
+def row_columns(keys: Sequence[str]) -> tuple[str, ...]:
+    """The per-post columns ``group_stats(with_rows=True)`` returns for the overall groups."""
+    return ("post_id", "paid", "account_id", "platform", *(f"v_{k}" for k in keys))
 
 
 GroupKey = tuple
@@ -559,8 +566,8 @@ GroupKey = tuple
 
 def group_stats(scope: Scope, resolved: Resolved, period: Period, keys: Sequence[str], *,
                 group_by: Sequence[str] = (), by_category: dict[int, tuple[int, ...]] | None = None,
-                paid_mode: PaidMode = PaidMode.INCLUDE,
-                top: tuple[str, int] | None = None) -> dict[GroupKey, GroupStats]:
+                paid_mode: PaidMode = PaidMode.INCLUDE, top: tuple[str, int] | None = None,
+                with_rows: bool = False) -> dict[GroupKey, GroupStats]:
     """Per-post statistics per group, plus the overall group (key ``("*", …segment)``).
 
     ``group_by``: columns of the per-post rows (``platform``, ``account_id``, ``paid``). ``by_category``: the
@@ -573,13 +580,18 @@ def group_stats(scope: Scope, resolved: Resolved, period: Period, keys: Sequence
     the number of posts with a known value; per_effort_hour = Σ value / Σ effort hours over the posts whose
     effort is recorded. ``top=(key, n)``: the overall groups also list the ids of their ``n`` posts with the
     highest ``key`` (unknown values last, ties by id), from the same per-post rows (no second pass).
+    ``with_rows``: every group also lists the ids of its posts (``post_ids``) and the overall groups their per-post
+    rows (``rows``: ``row_columns``, one list per column, in the same order), from the same statement: a caller that
+    needs each post's values as well as the statistics (the category comparison's items) gets them without
+    computing the per-post values and probing the tags of every post a second time.
     """
     if not scope.brand_ids:
         return {}
     sql, params = post_values_sql(scope, resolved, period, keys, paid_mode)
     if is_postgresql():
-        return _group_stats_postgresql(sql, params, keys, group_by, by_category, scope.organization_id, top)
-    return _group_stats_python(sql, params, keys, group_by, by_category, scope.organization_id, top)
+        return _group_stats_postgresql(sql, params, keys, group_by, by_category, scope.organization_id, top,
+                                       with_rows)
+    return _group_stats_python(sql, params, keys, group_by, by_category, scope.organization_id, top, with_rows)
 
 
 def _overall_key(group_by: Sequence[str], row_values: Sequence) -> tuple:
@@ -607,7 +619,7 @@ def fetch_post_values(sql: str, params: list) -> tuple[list[str], list[tuple]]:
 
 
 def _group_stats_python(sql, params, keys, group_by, by_category, organization_id,
-                        top=None) -> dict[GroupKey, GroupStats]:
+                        top=None, with_rows=False) -> dict[GroupKey, GroupStats]:
     """SQLite: the per-post rows in one query, the statistics in Python (``statistics.median`` interpolates
     the two middle values of an even count exactly as ``percentile_cont(0.5)`` does)."""
     names, rows = fetch_post_values(sql, params)
@@ -646,10 +658,15 @@ def _group_stats_python(sql, params, keys, group_by, by_category, organization_i
                 hours = sum(h for _, h in pairs)
                 stat.per_effort_hour = sum(v for v, _ in pairs) / hours if hours else None
             stats.metrics[k] = stat
-        if top is not None and all(v == "*" or g == "paid" for g, v in zip((*group_by, "node"), key, strict=False)):
+        is_overall = all(v == "*" or g == "paid" for g, v in zip((*group_by, "node"), key, strict=False))
+        if top is not None and is_overall:
             column = index[f"v_{top[0]}"]
             ranked = sorted(group, key=lambda r: (r[column] is None, -(r[column] or 0), r[0]))
             stats.top_post_ids = [r[0] for r in ranked[:top[1]]]
+        if with_rows:
+            stats.post_ids = [r[0] for r in group]
+            if is_overall:
+                stats.rows = {c: [r[index[c]] for r in group] for c in row_columns(keys)}
         out[key] = stats
     return out
 
@@ -669,7 +686,7 @@ def _aggregates_sql(keys: Sequence[str]) -> str:
 
 
 def postgresql_stats_query(sql, params, keys, group_by, by_category, organization_id,
-                           top=None) -> tuple[str, list, int]:
+                           top=None, with_rows=False) -> tuple[str, list, int]:
     """The PostgreSQL statement of ``group_stats``: (query, params, number of group-key columns).
 
     The per-post rows are materialised once (``vals``) and aggregated for the overall group and for each group
@@ -688,6 +705,11 @@ def postgresql_stats_query(sql, params, keys, group_by, by_category, organizatio
         aggregates_overall, aggregates = aggregates + top_sql, aggregates + ", NULL::bigint[]"
     else:
         aggregates_overall = aggregates
+    if with_rows:
+        # Every aggregate of a group is fed its rows in the same order: the overall groups' arrays line up.
+        columns = row_columns(keys)
+        aggregates_overall += "".join(f", array_agg(vals.{qn(c)})" for c in columns)
+        aggregates += ", array_agg(vals.post_id)" + ", NULL" * (len(columns) - 1)
     parts = [f"SELECT {''.join(c + ', ' for c in overall)}{aggregates_overall} FROM vals"
              + (" GROUP BY paid" if paid_only else "")]
     all_params = list(params)
@@ -710,9 +732,9 @@ def postgresql_stats_query(sql, params, keys, group_by, by_category, organizatio
     return query, all_params, len(overall)
 
 
-def _group_stats_postgresql(sql, params, keys, group_by, by_category, organization_id, top=None):
+def _group_stats_postgresql(sql, params, keys, group_by, by_category, organization_id, top=None, with_rows=False):
     query, all_params, width = postgresql_stats_query(sql, params, keys, group_by, by_category, organization_id,
-                                                      top)
+                                                      top, with_rows)
     with connection.cursor() as cursor:
         cursor.execute(query, all_params)
         rows = cursor.fetchall()
@@ -730,8 +752,14 @@ def _group_stats_postgresql(sql, params, keys, group_by, by_category, organizati
                 n=n, sum=None if total is None else float(total),
                 per_effort_hour=None if per_hour is None else float(per_hour),
             )
+        extra = rest[4 + 5 * len(keys):]
         if top is not None:
-            stats.top_post_ids = list(rest[4 + 5 * len(keys)] or [])
+            stats.top_post_ids = list(extra[0] or [])
+            extra = extra[1:]
+        if with_rows:
+            stats.post_ids = extra[0] or []
+            if extra[1] is not None:  # an overall group
+                stats.rows = dict(zip(row_columns(keys), extra, strict=True))
         out[tuple(_parse_key(v) for v in row[:width])] = stats
     return out
 

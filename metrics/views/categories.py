@@ -58,12 +58,20 @@ class CategoryComparisonView(BrandPage):
         metric = options.value("metric", "engagement")
         paid = options.value("paid", PaidMode.SEPARATE.value)
         scope = self.brand_scope(filters)
-        # Only a sample of each group's posts is drawn and listed: the engine keeps just those (the answer of a
-        # brand-year would otherwise carry 50,000 posts in and out of the cache).
-        result = category_comparison(
-            scope, period, metrics=CHART_METRICS, paid=paid, with_items=True, items_sample=(metric, STRIP_POINTS)
-        )
         drilled = filters.value("category")
+        # The strip plot draws the drilled category and its children, else the top-level categories, and a sample
+        # of each one's posts: the engine keeps just those (a brand-year's answer would otherwise carry 50,000 posts
+        # in and out of the cache).
+        shown_depth = (drilled.depth + 1) if drilled else 0
+        result = category_comparison(
+            scope,
+            period,
+            metrics=CHART_METRICS,
+            paid=paid,
+            with_items=True,
+            items_sample=(metric, STRIP_POINTS),
+            items_depths=(drilled.depth, shown_depth) if drilled else (shown_depth,),
+        )
         base_depth = drilled.depth if drilled else 0
         base_url = reverse(self.url_name, kwargs={"brand": self.brand.slug})
         rows = []
@@ -105,7 +113,6 @@ class CategoryComparisonView(BrandPage):
         )
 
         # The strip plot: the drilled category and its children, else the top-level categories.
-        shown_depth = (drilled.depth + 1) if drilled else 0
         plotted = [g for g in result.groups if g.depth == shown_depth or (drilled and g.category_id == drilled.pk)]
         groups = []
         for group in plotted:

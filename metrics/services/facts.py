@@ -366,7 +366,6 @@ def post_totals_rebuild(organization_id: int, post_ids: Iterable[int] | None = N
             cursor.execute(insert, [organization_id, *params])
         _publication(organization_id, post_ids)
         _snapshot_figures(organization_id, post_ids)
-        _early_check(organization_id, post_ids)
 
     if post_ids is None:
         rewrite("", [], None)
@@ -416,7 +415,8 @@ def _snapshot_figures(organization_id: int, post_ids: list[int] | None) -> None:
     """Set the snapshot figures of ``post_ids``' totals (all the organization's when None): last collection, last
     collection within ``PostTotal.EARLY_HOURS`` of publication, and per early metric the highest value in that
     window and overall — the same aggregates, with the same window expression, as the anomaly check's
-    (``metrics.kpis.anomalies._early_surge``) over a period that holds every snapshot."""
+    (``metrics.kpis.anomalies._early_surge``) over a period that holds every snapshot — and that check's verdict
+    with its default thresholds (``early_checked``, ``early_surge``), in the same UPDATE."""
     qn = connection.ops.quote_name
     total = qn(PostTotal._meta.db_table)
     snapshots = PostSnapshot.objects.filter(organization_id=organization_id)
@@ -435,32 +435,25 @@ def _snapshot_figures(organization_id: int, post_ids: list[int] | None) -> None:
     for key in PostTotal.EARLY_METRICS:
         figures[f"early_{key}"] = Max(key, filter=early)
         figures[f"max_{key}"] = Max(key)
+    # The early-surge check with its default thresholds, from the same aggregates (see ``PostTotal.early_surge``).
+    checked = Q(s_early_collected_at__isnull=False,
+                s_last_collected_at__gte=F("published") + timedelta(hours=PostTotal.EARLY_MIN_AGE_HOURS))
+    surged = Q()
+    for key in PostTotal.EARLY_METRICS:
+        surged |= Q(**{f"s_max_{key}__gte": PostTotal.EARLY_MIN_TOTAL,
+                       f"s_early_{key}__gte": F(f"s_max_{key}") * PostTotal.EARLY_SHARE})
+    flags = {"early_checked": _flag(checked), "early_surge": _flag(checked & surged)}
     # Aliases other than the target columns' names: SQLite would read ``SET x = x`` as the target's own column.
-    sql, params = (snapshots.order_by().values("post_id")
-                   .annotate(**{f"s_{name}": aggregate for name, aggregate in figures.items()}).query.sql_with_params())
-    assignments = ", ".join(f"{qn(name)} = s.{qn('s_' + name)}" for name in figures)
+    sql, params = (snapshots.order_by().annotate(published=published).values("post_id", "published")
+                   .annotate(**{f"s_{name}": aggregate for name, aggregate in figures.items()})
+                   .annotate(**{f"s_{name}": flag for name, flag in flags.items()}).query.sql_with_params())
+    assignments = ", ".join(f"{qn(name)} = s.{qn('s_' + name)}" for name in (*figures, *flags))
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {total} SET {assignments} FROM ({sql}) s "  # noqa: S608 - compiled ORM query, quoted names
             f"WHERE {total}.{qn('organization_id')} = %s AND {total}.{qn('post_id')} = s.{qn('post_id')}{narrow}",
             [*params, organization_id, *narrow_params],
         )
-
-
-def _early_check(organization_id: int, post_ids: list[int] | None) -> None:
-    """Set ``early_checked`` and ``early_surge`` of ``post_ids``' totals (all the organization's when None) from
-    their snapshot figures, with the early-surge check's default thresholds (``PostTotal.EARLY_*``): the same
-    conditions as ``metrics.kpis.anomalies._early_surge`` over a period that holds every snapshot."""
-    checked = Q(early_collected_at__isnull=False,
-                last_collected_at__gte=F("published_at") + timedelta(hours=PostTotal.EARLY_MIN_AGE_HOURS))
-    surged = Q()
-    for key in PostTotal.EARLY_METRICS:
-        surged |= Q(**{f"max_{key}__gte": PostTotal.EARLY_MIN_TOTAL,
-                       f"early_{key}__gte": F(f"max_{key}") * PostTotal.EARLY_SHARE})
-    totals = PostTotal.objects.filter(organization_id=organization_id)
-    if post_ids is not None:
-        totals = totals.filter(post_id__in=post_ids)
-    totals.update(early_checked=_flag(checked), early_surge=_flag(checked & surged))
 
 
 def _flag(condition: Q) -> Case:

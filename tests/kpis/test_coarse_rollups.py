@@ -63,7 +63,23 @@ def expected_published_days(organization_id: int) -> dict[tuple, dict]:
     return dict(out)
 
 
+def expected_surge(total: PostTotal) -> bool:
+    """The early-surge check's verdict with its default thresholds over the post's whole life, in Python."""
+    age = dt.timedelta(hours=PostTotal.EARLY_MIN_AGE_HOURS)
+    if not (total.early_collected_at and total.last_collected_at and total.published_at
+            and total.last_collected_at >= total.published_at + age):
+        return False
+    for key in PostTotal.EARLY_METRICS:
+        early, most = getattr(total, f"early_{key}"), getattr(total, f"max_{key}")
+        if early is not None and most is not None and most >= PostTotal.EARLY_MIN_TOTAL \
+                and early >= PostTotal.EARLY_SHARE * most:
+            return True
+    return False
+
+
 def assert_coarse_exact(organization_id: int) -> None:
+    for total in PostTotal.objects.filter(organization_id=organization_id):
+        assert total.early_surge == expected_surge(total), total.post_id
     got = {tuple(r[d] for d in DIMS): {k: r[k] for k in ("posts", *COLUMN_METRICS)}
            for r in AccountDayRollup.objects.filter(organization_id=organization_id).values()}
     assert got == expected_account_days(organization_id)
